@@ -1,0 +1,61 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, msp.antivirus contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Typed errors of the collection, and the one place they become fail_json.
+
+Every error carries a message that says what happened and what to check next.
+Messages are built from redacted text only: nothing here ever sees a secret.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class MspAntivirusError(Exception):
+    """Base class: ``str(error)`` is the user-facing message."""
+
+    def __init__(self, message, **details):
+        super(MspAntivirusError, self).__init__(message)
+        self.message = message
+        # Extra, secret-free keys returned beside msg (http_status, api_code...).
+        self.details = details
+
+
+class InvalidOptionError(MspAntivirusError):
+    """An option value the user must fix; raised before any API call."""
+
+
+class TransportError(MspAntivirusError):
+    """The service could not be reached, or answered nothing usable, after every retry."""
+
+
+class HttpStatusError(MspAntivirusError):
+    """The service answered an HTTP status the client does not expect."""
+
+
+class ResponseParseError(MspAntivirusError):
+    """The body is malformed or not of the documented shape."""
+
+
+class NsightApiError(MspAntivirusError):
+    """An N-sight ``<error>`` envelope (error codes 3, 4, 5...) or a FAIL that is a real failure."""
+
+
+class WfbssApiError(MspAntivirusError):
+    """A WFBSS error answer (``error_subject`` / ``error_message``) with its HTTP status."""
+
+
+def fail_on_missing_libraries(module, missing):
+    """Ansible's standard message for the first missing Python library, without a traceback."""
+    if missing:
+        from ansible.module_utils.basic import missing_required_lib
+
+        module.fail_json(msg=missing_required_lib(missing[0]))
+
+
+def fail_json_from(module, error, **result):
+    """Turn a typed error into ``module.fail_json``: the single mapping point for every module."""
+    result.update(error.details)
+    module.fail_json(msg=error.message, **result)

@@ -1,0 +1,176 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, msp.antivirus contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The one HTTP layer: a requests.Session with timeouts, retries, TLS settings,
+a User-Agent, and redaction of every secret from anything it lets out."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import email.utils
+import random
+import re
+import time
+import traceback
+from urllib.parse import quote
+
+from ansible_collections.msp.antivirus.plugins.module_utils.errors import TransportError
+
+try:
+    import requests
+    import requests.adapters
+except ImportError:
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+
+# Kept equal to galaxy.yml's version by a unit test.
+COLLECTION_VERSION = "0.1.0"
+USER_AGENT = "msp.antivirus/{0} (Ansible collection)".format(COLLECTION_VERSION)
+
+REDACTED = "********"
+BACKOFF_BASE_SECONDS = 1.0
+# No wait, whether from backoff or from a Retry-After header, exceeds this:
+# a runbook step should fail visibly rather than hang for an hour.
+MAX_DELAY_SECONDS = 60.0
+# Bulk work runs this many requests at once over one connection pool.
+POOL_SIZE = 8
+
+
+class Redactor:
+    """Removes secrets from text: their literal and URL-encoded forms, and the
+    value of any query parameter that is known to carry a secret."""
+
+    def __init__(self, secrets=(), query_keys=()):
+        self._secrets = []
+        for secret in secrets:
+            if secret:
+                self._secrets.append(secret)
+                encoded = quote(secret, safe="")
+                if encoded != secret:
+                    self._secrets.append(encoded)
+        # Longest first, so a secret that contains another is removed whole.
+        self._secrets.sort(key=len, reverse=True)
+        self._query_pattern = None
+        if query_keys:
+            names = "|".join(re.escape(key) for key in query_keys)
+            self._query_pattern = re.compile(r"(?i)\b({0})=[^&#\s'\"]*".format(names))
+
+    def __call__(self, text):
+        text = str(text)
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        if self._query_pattern is not None:
+            text = self._query_pattern.sub(r"\1=" + REDACTED, text)
+        return text
+
+
+def missing_libraries():
+    return [] if HAS_REQUESTS else ["requests"]
+
+
+def parse_retry_after(value, now=None):
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    now = time.time() if now is None else now
+    return max(0.0, when.timestamp() - now)
+
+
+def backoff_delay(attempt, retry_after=None):
+    """Exponential backoff with jitter, never shorter than Retry-After, never over the cap."""
+    ceiling = min(MAX_DELAY_SECONDS, BACKOFF_BASE_SECONDS * (2 ** attempt))
+    # "Equal jitter": half fixed, half random, so concurrent retries spread out
+    # without ever retrying at once.
+    delay = ceiling / 2 + random.uniform(0, ceiling / 2)
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    return min(delay, MAX_DELAY_SECONDS)
+
+
+def is_retryable_status(status):
+    return status == 429 or 500 <= status <= 599
+
+
+class HttpClient:
+    """A requests.Session shared by every call of one module run.
+
+    ``service`` and ``url_option`` only shape messages ("Could not reach
+    N-sight... check server"). ``redactor`` is applied to every URL and every
+    exception text before it leaves this class.
+    """
+
+    def __init__(self, service, url_option, timeout=30, retries=3, validate_certs=True,
+                 redactor=None, user_agent=USER_AGENT, sleep=time.sleep):
+        self.service = service
+        self.url_option = url_option
+        self.timeout = timeout
+        self.retries = retries
+        self.redact = redactor or Redactor()
+        self._sleep = sleep
+        self.session = requests.Session()
+        adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=POOL_SIZE, max_retries=0)
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+        self.session.verify = validate_certs
+        self.session.headers["User-Agent"] = user_agent
+
+    def request(self, method, url, params=None, headers=None, sign=None):
+        """Send one request, retrying connection errors, timeouts, 429 and 5xx.
+
+        ``sign(prepared)`` is called on every attempt with the exact request
+        about to be sent, so a signature over time and URI is always fresh.
+        After the last retry a 429/5xx response is returned for the API client
+        to explain; a connection failure raises TransportError.
+        """
+        attempt = 0
+        while True:
+            prepared = self.session.prepare_request(requests.Request(method, url, params=params, headers=headers))
+            if sign is not None:
+                sign(prepared)
+            retry_after = None
+            try:
+                response = self.session.send(prepared, timeout=self.timeout)
+            except requests.exceptions.SSLError as exc:
+                # A certificate problem does not heal by retrying.
+                raise TransportError(
+                    "TLS verification failed for {0}: {1}. Check the {2} option, or set validate_certs=false "
+                    "only for a host you trust (a local emulator).".format(
+                        self.redact(prepared.url), self.redact(exc), self.url_option),
+                    url=self.redact(prepared.url))
+            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+                if attempt >= self.retries:
+                    raise self._transport_error(prepared.url, exc, attempt + 1)
+            else:
+                if not is_retryable_status(response.status_code) or attempt >= self.retries:
+                    return response
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            self._sleep(backoff_delay(attempt, retry_after))
+            attempt += 1
+
+    def _transport_error(self, url, exc, attempts):
+        if isinstance(exc, requests.exceptions.Timeout):
+            reason = "no answer within {0} s".format(self.timeout)
+        else:
+            reason = self.redact(exc)
+        return TransportError(
+            "Could not reach {0} at {1} after {2} attempt(s): {3}. Check the {4} option, the network path to it "
+            "(DNS, proxy, firewall), and the timeout and retries options.".format(
+                self.service, self.redact(url), attempts, reason, self.url_option),
+            url=self.redact(url))
+
+    def close(self):
+        self.session.close()

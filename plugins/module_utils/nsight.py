@@ -1,0 +1,210 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, msp.antivirus contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Client for the N-sight RMM Data Extraction API.
+
+Every call is ``GET https://SERVER/api/?apikey=KEY&service=NAME&...`` answering
+an XML ``<result status="OK|FAIL">`` envelope. The key rides in the query
+string, so the HTTP layer is given a redactor for it.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+import traceback
+from urllib.parse import urlsplit, urlunsplit
+from xml.parsers.expat import ExpatError
+
+from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
+    HttpStatusError,
+    InvalidOptionError,
+    NsightApiError,
+    ResponseParseError,
+)
+from ansible_collections.msp.antivirus.plugins.module_utils import http
+
+try:
+    import xmltodict
+except ImportError:
+    HAS_XMLTODICT = False
+    XMLTODICT_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_XMLTODICT = True
+    XMLTODICT_IMPORT_ERROR = None
+
+EXCERPT_LENGTH = 200
+
+# What to do next for each documented (or observed) error code.
+ERROR_CODE_HINTS = {
+    "3": "Login failed: check api_key, and that server is the regional N-sight server of the account that "
+         "owns the key (for example www.systemmonitor.us for the US, wwweurope1.systemmonitor.eu.com for Europe).",
+    "4": "Invalid parameter: check that the device id is the serverid or workstationid of an existing device "
+         "(list_servers / list_workstations show them).",
+    "5": "Missing parameter: the request lacked a parameter the service requires; this is a bug in "
+         "msp.antivirus when the module sent the request, please report it.",
+}
+
+
+def missing_libraries():
+    return http.missing_libraries() + ([] if HAS_XMLTODICT else ["xmltodict"])
+
+
+def normalise_server(server):
+    """The API base URL for ``server``: a host gets https://, a URL keeps its scheme, /api/ is added."""
+    server = (server or "").strip()
+    if not server:
+        raise InvalidOptionError("server is empty: give the N-sight API host of your region, for example "
+                                 "www.systemmonitor.us, or set NSIGHT_SERVER.")
+    if "://" not in server:
+        server = "https://" + server
+    parts = urlsplit(server)
+    if parts.scheme not in ("http", "https"):
+        raise InvalidOptionError("server {0!r} has the unsupported scheme {1!r}: use a host such as "
+                                 "www.systemmonitor.us, an https:// URL, or http:// for a local emulator."
+                                 .format(server, parts.scheme))
+    if not parts.hostname or parts.query or parts.fragment:
+        raise InvalidOptionError("server {0!r} is not a host or a base URL: give a value such as "
+                                 "www.systemmonitor.us or https://www.systemmonitor.us, with no query string."
+                                 .format(server))
+    path = parts.path.rstrip("/")
+    if not path.endswith("/api"):
+        path += "/api"
+    return urlunsplit((parts.scheme, parts.netloc, path + "/", "", ""))
+
+
+def excerpt(text, redact):
+    """A short, single-line, redacted piece of a body for error messages."""
+    text = re.sub(r"\s+", " ", text or "").strip()
+    if len(text) > EXCERPT_LENGTH:
+        text = text[:EXCERPT_LENGTH] + "..."
+    return redact(text)
+
+
+def as_list(value):
+    """xmltodict gives one child as a dict and several as a list; an empty element as None."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    return [value]
+
+
+class NsightReply:
+    """An OK or FAIL envelope. ``msg`` is the action message, ``result`` the whole parsed element."""
+
+    def __init__(self, service, status, msg, result):
+        self.service = service
+        self.status = status
+        self.msg = msg
+        self.result = result
+
+    @property
+    def ok(self):
+        return self.status == "OK"
+
+
+class NsightClient:
+    def __init__(self, server, api_key, timeout=30, retries=3, validate_certs=True, sleep=None):
+        if not api_key:
+            raise InvalidOptionError("api_key is empty: give the N-sight API key (Settings > General Settings > "
+                                     "API Key in the dashboard), or set NSIGHT_API_KEY.")
+        self.base_url = normalise_server(server)
+        self._api_key = api_key
+        kwargs = {"sleep": sleep} if sleep is not None else {}
+        self.transport = http.HttpClient(
+            "N-sight", "server", timeout=timeout, retries=retries, validate_certs=validate_certs,
+            redactor=http.Redactor(secrets=[api_key], query_keys=["apikey"]), **kwargs)
+        self.redact = self.transport.redact
+
+    def call(self, service, **params):
+        """Call ``service``; return an NsightReply for OK and FAIL, raise for ``<error>`` and transport failures."""
+        query = {"apikey": self._api_key, "service": service}
+        query.update((key, value) for key, value in params.items() if value is not None)
+        response = self.transport.request("GET", self.base_url, params=query)
+        url = self.redact(response.url)
+        if response.status_code != 200:
+            raise self._status_error(service, response, url)
+        return self._parse(service, response.text, url)
+
+    def _status_error(self, service, response, url):
+        status = response.status_code
+        if status == 403:
+            hint = ("check that server is the API host of your N-sight region (the path /api/ is added for you), "
+                    "and that no web application firewall blocks this controller")
+        elif status == 429 or status >= 500:
+            hint = "the service is throttling or unavailable; try again later or raise retries"
+        else:
+            hint = "check the server option"
+        return HttpStatusError(
+            "N-sight answered HTTP {0} to {1} ({2}): {3}. Body: {4}".format(
+                status, service, url, hint, excerpt(response.text, self.redact)),
+            http_status=status, url=url)
+
+    def _parse(self, service, body, url):
+        try:
+            # Entity declarations are refused (xmltodict's default, stated here
+            # so it cannot silently change): no billion laughs, no XXE.
+            document = xmltodict.parse(body, disable_entities=True)
+        except (ExpatError, ValueError) as exc:
+            raise ResponseParseError(
+                "N-sight answered {0} with a body that is not acceptable XML ({1}). Check that server is the "
+                "N-sight API host. Body: {2}".format(service, self.redact(exc), excerpt(body, self.redact)),
+                url=url)
+        result = document.get("result") if isinstance(document, dict) else None
+        if not isinstance(result, dict) or result.get("@status") not in ("OK", "FAIL"):
+            raise ResponseParseError(
+                "N-sight answered {0} without the documented <result status=\"OK|FAIL\"> envelope. Check that "
+                "server is the N-sight API host. Body: {1}".format(service, excerpt(body, self.redact)),
+                url=url)
+        if result.get("error") is not None:
+            raise self._api_error(service, result["error"], url)
+        msg = result.get("msg")
+        return NsightReply(service, result["@status"], msg.strip() if isinstance(msg, str) else "", result)
+
+    def _api_error(self, service, error, url):
+        error = error if isinstance(error, dict) else {"message": error}
+        code = str(error.get("errorcode") or "").strip()
+        message = str(error.get("message") or "").strip()
+        hint = ERROR_CODE_HINTS.get(code, "check the options of this task")
+        return NsightApiError(
+            "N-sight refused {0} with error {1} ({2}). {3}".format(service, code or "?", self.redact(message), hint),
+            api_code=int(code) if code.isdigit() else None, api_status="FAIL", url=url)
+
+    def require_ok(self, reply):
+        """For reading services a FAIL is always an error."""
+        if not reply.ok:
+            raise NsightApiError(
+                "N-sight answered FAIL to {0}: {1}".format(reply.service, self.redact(reply.msg) or "(no message)"),
+                api_status="FAIL")
+        return reply
+
+    def rows(self, service, container, row, **params):
+        """Call a listing service and return its rows as a list of dicts."""
+        reply = self.require_ok(self.call(service, **params))
+        holder = reply.result.get(container)
+        if holder is None:
+            return []
+        if not isinstance(holder, dict):
+            raise ResponseParseError("N-sight answered {0} with an unexpected <{1}> element: {2}".format(
+                service, container, excerpt(str(holder), self.redact)))
+        return [item for item in as_list(holder.get(row)) if isinstance(item, dict)]
+
+    def describe(self, service):
+        """The service's own description (``describe=true``), which performs no action."""
+        reply = self.require_ok(self.call(service, describe="true"))
+        description = reply.result.get("service")
+        if not isinstance(description, dict):
+            raise ResponseParseError("N-sight answered {0} describe=true without a <service> element.".format(service))
+        parameters = description.get("parameters")
+        if isinstance(parameters, dict):
+            description = dict(description, parameters=as_list(parameters.get("parameter")))
+        return description
+
+    def list_mav_scans(self, deviceid, details="NO", engine_version=None):
+        return self.rows("list_mav_scans", "items", "scan", deviceid=deviceid, details=details, v=engine_version)
+
+    def close(self):
+        self.transport.close()
