@@ -14,9 +14,9 @@ import random
 import re
 import time
 import traceback
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
-from ansible_collections.msp.antivirus.plugins.module_utils.errors import TransportError
+from ansible_collections.msp.antivirus.plugins.module_utils.errors import InvalidOptionError, TransportError
 
 try:
     import requests
@@ -39,6 +39,8 @@ BACKOFF_BASE_SECONDS = 1.0
 MAX_DELAY_SECONDS = 60.0
 # Bulk work runs this many requests at once over one connection pool.
 POOL_SIZE = 8
+# Error messages quote at most this much of an unexpected body.
+EXCERPT_LENGTH = 200
 
 
 class Redactor:
@@ -67,6 +69,34 @@ class Redactor:
         if self._query_pattern is not None:
             text = self._query_pattern.sub(r"\1=" + REDACTED, text)
         return text
+
+
+def excerpt(text, redact):
+    """A short, single-line, redacted piece of a body for error messages."""
+    text = re.sub(r"\s+", " ", text or "").strip()
+    if len(text) > EXCERPT_LENGTH:
+        text = text[:EXCERPT_LENGTH] + "..."
+    return redact(text)
+
+
+def split_base_url(value, option, example):
+    """(scheme, netloc, path without trailing slash) of a host or base URL that a user gave in ``option``.
+
+    A bare host gets https://; only http and https are accepted.
+    """
+    value = (value or "").strip()
+    if not value:
+        raise InvalidOptionError("{0} is empty: give a host such as {1}.".format(option, example))
+    if "://" not in value:
+        value = "https://" + value
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https"):
+        raise InvalidOptionError("{0} {1!r} has the unsupported scheme {2!r}: use a host such as {3}, an https:// URL, "
+                                 "or http:// for a local emulator.".format(option, value, parts.scheme, example))
+    if not parts.hostname or parts.query or parts.fragment:
+        raise InvalidOptionError("{0} {1!r} is not a host or a base URL: give a value such as {2}, with no query "
+                                 "string.".format(option, value, example))
+    return parts.scheme, parts.netloc, parts.path.rstrip("/")
 
 
 def missing_libraries():

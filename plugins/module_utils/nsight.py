@@ -13,9 +13,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
 import traceback
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlunsplit
 from xml.parsers.expat import ExpatError
 
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
@@ -35,8 +34,6 @@ else:
     HAS_XMLTODICT = True
     XMLTODICT_IMPORT_ERROR = None
 
-EXCERPT_LENGTH = 200
-
 # What to do next for each documented (or observed) error code.
 ERROR_CODE_HINTS = {
     "3": "Login failed: check api_key, and that server is the regional N-sight server of the account that "
@@ -54,33 +51,13 @@ def missing_libraries():
 
 def normalise_server(server):
     """The API base URL for ``server``: a host gets https://, a URL keeps its scheme, /api/ is added."""
-    server = (server or "").strip()
-    if not server:
+    if not (server or "").strip():
         raise InvalidOptionError("server is empty: give the N-sight API host of your region, for example "
                                  "www.systemmonitor.us, or set NSIGHT_SERVER.")
-    if "://" not in server:
-        server = "https://" + server
-    parts = urlsplit(server)
-    if parts.scheme not in ("http", "https"):
-        raise InvalidOptionError("server {0!r} has the unsupported scheme {1!r}: use a host such as "
-                                 "www.systemmonitor.us, an https:// URL, or http:// for a local emulator."
-                                 .format(server, parts.scheme))
-    if not parts.hostname or parts.query or parts.fragment:
-        raise InvalidOptionError("server {0!r} is not a host or a base URL: give a value such as "
-                                 "www.systemmonitor.us or https://www.systemmonitor.us, with no query string."
-                                 .format(server))
-    path = parts.path.rstrip("/")
+    scheme, netloc, path = http.split_base_url(server, "server", "www.systemmonitor.us")
     if not path.endswith("/api"):
         path += "/api"
-    return urlunsplit((parts.scheme, parts.netloc, path + "/", "", ""))
-
-
-def excerpt(text, redact):
-    """A short, single-line, redacted piece of a body for error messages."""
-    text = re.sub(r"\s+", " ", text or "").strip()
-    if len(text) > EXCERPT_LENGTH:
-        text = text[:EXCERPT_LENGTH] + "..."
-    return redact(text)
+    return urlunsplit((scheme, netloc, path + "/", "", ""))
 
 
 def as_list(value):
@@ -140,7 +117,7 @@ class NsightClient:
             hint = "check the server option"
         return HttpStatusError(
             "N-sight answered HTTP {0} to {1} ({2}): {3}. Body: {4}".format(
-                status, service, url, hint, excerpt(response.text, self.redact)),
+                status, service, url, hint, http.excerpt(response.text, self.redact)),
             http_status=status, url=url)
 
     def _parse(self, service, body, url):
@@ -151,13 +128,13 @@ class NsightClient:
         except (ExpatError, ValueError) as exc:
             raise ResponseParseError(
                 "N-sight answered {0} with a body that is not acceptable XML ({1}). Check that server is the "
-                "N-sight API host. Body: {2}".format(service, self.redact(exc), excerpt(body, self.redact)),
+                "N-sight API host. Body: {2}".format(service, self.redact(exc), http.excerpt(body, self.redact)),
                 url=url)
         result = document.get("result") if isinstance(document, dict) else None
         if not isinstance(result, dict) or result.get("@status") not in ("OK", "FAIL"):
             raise ResponseParseError(
                 "N-sight answered {0} without the documented <result status=\"OK|FAIL\"> envelope. Check that "
-                "server is the N-sight API host. Body: {1}".format(service, excerpt(body, self.redact)),
+                "server is the N-sight API host. Body: {1}".format(service, http.excerpt(body, self.redact)),
                 url=url)
         if result.get("error") is not None:
             raise self._api_error(service, result["error"], url)
@@ -189,7 +166,7 @@ class NsightClient:
             return []
         if not isinstance(holder, dict):
             raise ResponseParseError("N-sight answered {0} with an unexpected <{1}> element: {2}".format(
-                service, container, excerpt(str(holder), self.redact)))
+                service, container, http.excerpt(str(holder), self.redact)))
         return [item for item in as_list(holder.get(row)) if isinstance(item, dict)]
 
     def describe(self, service):
