@@ -24,3 +24,12 @@ attributes:
     membership:
       - msp.antivirus.nsight
 """
+
+    WFBSS = r"""
+attributes:
+  action_group:
+    description: Use C(group/msp.antivirus.wfbss) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - msp.antivirus.wfbss
+"""

@@ -25,12 +25,29 @@ NSIGHT_CONNECTION_ARGS = dict(
     **COMMON_CONNECTION_ARGS
 )
 
+WFBSS_CONNECTION_ARGS = dict(
+    url=dict(type="str", default="https://cspi.trendmicro.com", fallback=(env_fallback, ["WFBSS_URL"])),
+    access_token=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["WFBSS_ACCESS_TOKEN"])),
+    secret_key=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["WFBSS_SECRET_KEY"])),
+    api_version=dict(type="str", default="v2.8", fallback=(env_fallback, ["WFBSS_API_VERSION"])),
+    validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["WFBSS_VALIDATE_CERTS"])),
+    **COMMON_CONNECTION_ARGS
+)
+
 
 def nsight_client_args(params):
     """NsightClient keyword arguments from module params, after checking the values no spec can check."""
     check_connection_numbers(params)
     return dict(server=params["server"], api_key=params["api_key"], timeout=params["timeout"],
                 retries=params["retries"], validate_certs=params["validate_certs"])
+
+
+def wfbss_client_args(params):
+    """WfbssClient keyword arguments from module params, after checking the values no spec can check."""
+    check_connection_numbers(params)
+    return dict(url=params["url"], access_token=params["access_token"], secret_key=params["secret_key"],
+                api_version=params["api_version"], timeout=params["timeout"], retries=params["retries"],
+                validate_certs=params["validate_certs"])
 
 
 def check_connection_numbers(params):

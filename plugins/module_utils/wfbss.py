@@ -1,0 +1,168 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, msp.antivirus contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Client for the Trend Micro WFBSS service-management API (SMPI).
+
+Every request carries an access token and an HMAC-SHA256 signature over the
+posix time, the method and the exact request URI, so each attempt (retries
+included) is signed afresh from the request as it is about to be sent.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+import time
+import uuid
+from urllib.parse import urlunsplit
+
+from ansible_collections.msp.antivirus.plugins.module_utils import http
+from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
+    InvalidOptionError,
+    ResponseParseError,
+    WfbssApiError,
+)
+
+DEFAULT_URL = "https://cspi.trendmicro.com"
+RESET_TYPES = ("counter", "livestatus")
+# The nine events a livestatus reset knows, as documented for commands/reset.
+RESET_EVENTS = (
+    "virus_incidents", "spyware_incidents", "wtp_incidents", "urlfilter_incidents", "behavior_monitoring_incidents",
+    "network_virus_incidents", "virus_unsuccessful", "spyware_unsuccessful", "device_control_incidents",
+)
+# A command takes at least one and at most this many customer ids.
+MAX_CIDS_PER_COMMAND = 10
+API_VERSION_PATTERN = re.compile(r"^v\d+\.\d+$")
+# The service refuses a request whose x-posix-time is further than this from its clock.
+CLOCK_SKEW_LIMIT = "15 minutes"
+
+# What a 401 means, by error subject: which credential to check.
+AUTH_HINTS = {
+    "AuthenticationFailureAccessToken": "check access_token (the access token of the key pair from Trend Micro Remote Manager)",
+    "InvalidHeaderAccessToken": "check access_token (the access token of the key pair from Trend Micro Remote Manager)",
+    "AuthenticationFailureSignature": "check secret_key (the secret key that belongs to access_token)",
+    "AuthenticationFailurePosixTime": "check the controller's clock: WFBSS refuses a request more than {0} "
+                                      "from its own time (run NTP)".format(CLOCK_SKEW_LIMIT),
+}
+AUTH_DEFAULT_HINT = ("check access_token, secret_key, and the controller's clock (WFBSS refuses a request more than "
+                     "{0} from its own time)".format(CLOCK_SKEW_LIMIT))
+
+
+def normalise_url(url, api_version):
+    """The API base, ``https://HOST[/prefix]/SMPI/{version}/service/wfbss/api/``, from a host or URL."""
+    if not API_VERSION_PATTERN.match(api_version or ""):
+        raise InvalidOptionError("api_version {0!r} is not a version such as v2.8 (a 'v', then major.minor)."
+                                 .format(api_version))
+    scheme, netloc, path = http.split_base_url(url or DEFAULT_URL, "url", DEFAULT_URL)
+    # The SMPI URL shown in Remote Manager may end in /SMPI already; accept both forms.
+    if path.upper().endswith("/SMPI"):
+        path = path[:-len("/SMPI")]
+    path = "{0}/SMPI/{1}/service/wfbss/api/".format(path, api_version)
+    return urlunsplit((scheme, netloc, path, "", ""))
+
+
+def batches(items, size=MAX_CIDS_PER_COMMAND):
+    """Consecutive slices of at most ``size`` items."""
+    return [items[start:start + size] for start in range(0, len(items), size)]
+
+
+def signature(secret_key, posix_time, method, request_uri, body=b""):
+    """base64(HMAC-SHA256(secret_key, posix_time + METHOD + request_uri [+ base64(md5(body))]))."""
+    message = "{0}{1}{2}".format(posix_time, method.upper(), request_uri)
+    if body:
+        message += base64.b64encode(hashlib.md5(body).digest()).decode("ascii")
+    digest = hmac.new(secret_key.encode("utf-8"), message.encode("utf-8"), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+class WfbssClient:
+    def __init__(self, url, access_token, secret_key, api_version="v2.8", timeout=30, retries=3,
+                 validate_certs=True, sleep=None, clock=time.time):
+        for name, value in (("access_token", access_token), ("secret_key", secret_key)):
+            if not value:
+                raise InvalidOptionError("{0} is empty: give the {0} of the key pair that Trend Micro Remote Manager "
+                                         "generated, or set WFBSS_{1}.".format(name, name.upper()))
+        self.base_url = normalise_url(url, api_version)
+        self._access_token = access_token
+        self._secret_key = secret_key
+        self._clock = clock
+        kwargs = {"sleep": sleep} if sleep is not None else {}
+        self.transport = http.HttpClient(
+            "WFBSS", "url", timeout=timeout, retries=retries, validate_certs=validate_certs,
+            redactor=http.Redactor(secrets=[access_token, secret_key]), **kwargs)
+        self.redact = self.transport.redact
+
+    def _sign(self, prepared):
+        """Headers for this very attempt: a fresh time, trace id and signature over the URI as sent."""
+        posix_time = str(int(self._clock()))
+        body = prepared.body or b""
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        prepared.headers.update({
+            "x-access-token": self._access_token,
+            "x-posix-time": posix_time,
+            "x-signature": signature(self._secret_key, posix_time, prepared.method, prepared.path_url, body),
+            "x-traceid": str(uuid.uuid4()),
+            "content-type": "application/json; charset=utf-8",
+        })
+
+    def request(self, method, path, params=None):
+        """Send a signed request to ``path`` (relative to the API base) and return its JSON answer."""
+        response = self.transport.request(method, self.base_url + path, params=params, sign=self._sign)
+        url = self.redact(response.url)
+        if response.status_code != 200:
+            raise self._api_error(method, path, response, url)
+        try:
+            return response.json()
+        except ValueError:
+            raise ResponseParseError(
+                "WFBSS answered {0} {1} with a body that is not JSON. Check that url is the SMPI URL that Trend Micro "
+                "Remote Manager shows. Body: {2}".format(method, path, http.excerpt(response.text, self.redact)), url=url)
+
+    def _api_error(self, method, path, response, url):
+        status = response.status_code
+        # Error bodies are JSON even when labelled text/html; some clients see ``message`` instead.
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        body = body if isinstance(body, dict) else {}
+        subject = str(body.get("error_subject") or "").strip()
+        detail = str(body.get("error_message") or body.get("message") or "").strip() or http.excerpt(response.text, self.redact)
+        if status == 401:
+            hint = AUTH_HINTS.get(subject, AUTH_DEFAULT_HINT)
+        elif status == 404:
+            hint = "check url and api_version (the path is /SMPI/{version}/service/wfbss/api/)"
+        elif status == 400:
+            hint = "check the values of the task's options"
+        elif status == 415:
+            hint = "the request's content type was refused; this is a bug in msp.antivirus, please report it"
+        elif status == 429 or status >= 500:
+            hint = "the service is throttling or unavailable after every retry; try again later or raise retries"
+        else:
+            hint = "check url, access_token and secret_key"
+        return WfbssApiError(
+            "WFBSS answered HTTP {0}{1} to {2} {3}: {4}. Next: {5}.".format(
+                status, " " + subject if subject else "", method, path, self.redact(detail), hint),
+            http_status=status, error_subject=subject or None, url=url)
+
+    def reset(self, reset_type, cids, events=None):
+        """POST commands/reset for at most 10 cids; returns the task ``{"id", "status"}`` it answers."""
+        params = {"type": reset_type, "cids": ",".join(cids)}
+        if events:
+            params["events"] = ",".join(events)
+        answer = self.request("POST", "commands/reset", params=params)
+        task = answer.get("task") if isinstance(answer, dict) else None
+        if not isinstance(task, dict) or not task.get("id"):
+            raise ResponseParseError("WFBSS answered commands/reset without the documented task {{id, status}}: "
+                                     "{0}".format(http.excerpt(json.dumps(answer), self.redact)))
+        return {"id": task["id"], "status": task.get("status")}
+
+    def close(self):
+        self.transport.close()

@@ -1,0 +1,230 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, msp.antivirus contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: wfbss_reset
+short_description: Reset Trend Micro WFBSS incident counters or live-status icons of customers
+version_added: 0.1.0
+description:
+  - Sends the WFBSS service-management API command C(POST commands/reset) for the given customers, which resets
+    their incident counters (O(type=counter)) or their live-status icons (O(type=livestatus)).
+  - The command is asynchronous. The module returns the task each command answered, with the status it had then
+    (normally C(PENDING)). The API documents no way to read a task's later status.
+  - A command takes at most 10 customer ids, so more than 10 O(cids) are sent as several commands, one after the
+    other over one connection. If a command fails, the ones after it are not sent; the result lists the tasks
+    already created and the customers not reset.
+  - Runs on the controller; in a play about managed hosts, delegate it to C(localhost) and run it once.
+author:
+  - msp.antivirus contributors
+requirements:
+  - requests
+extends_documentation_fragment:
+  - msp.antivirus.wfbss
+  - msp.antivirus.connection
+  - msp.antivirus.attributes
+  - msp.antivirus.attributes.WFBSS
+attributes:
+  check_mode:
+    description: Sends nothing and reports RV(changed=true), with the commands that would be sent in RV(batches).
+    support: full
+options:
+  type:
+    description:
+      - What to reset. V(counter) resets the incident counters, V(livestatus) the live-status icons.
+    type: str
+    required: true
+    choices: [counter, livestatus]
+  cids:
+    description:
+      - The customer ids (cids) to reset, the C(id) of each customer that the WFBSS C(customers) call lists.
+      - Duplicates are dropped; an empty id or one holding a comma is refused.
+    type: list
+    elements: str
+    required: true
+  events:
+    description:
+      - Only with O(type=livestatus); the live-status events to reset. Omit it to reset all of them.
+    type: list
+    elements: str
+    choices:
+      - virus_incidents
+      - spyware_incidents
+      - wtp_incidents
+      - urlfilter_incidents
+      - behavior_monitoring_incidents
+      - network_virus_incidents
+      - virus_unsuccessful
+      - spyware_unsuccessful
+      - device_control_incidents
+seealso:
+  - name: WFBSS service-management API
+    description: Trend Micro's description of the SMPI API, its authentication and commands.
+    link: https://docs.trendmicro.com/en-us/documentation/article/trend-micro-worry-free-business-security-services-service-management-api
+"""
+
+EXAMPLES = r"""
+- name: Reset the incident counters of two customers after the maintenance window
+  msp.antivirus.wfbss_reset:
+    access_token: "{{ wfbss_access_token }}"
+    secret_key: "{{ wfbss_secret_key }}"
+    type: counter
+    cids:
+      - 640FE47F-5118-4D79-8221-A35D0DE2EE2C
+      - 549390C2-61B3-417E-B1F0-8955A63C08F3
+  delegate_to: localhost
+  run_once: true
+
+- name: Clear only the virus and spyware live-status icons, connection options set once for the play
+  msp.antivirus.wfbss_reset:
+    type: livestatus
+    events: [virus_incidents, spyware_incidents]
+    cids: "{{ wfbss_customer_ids }}"
+  module_defaults:
+    group/msp.antivirus.wfbss:
+      url: "{{ wfbss_url }}"
+      access_token: "{{ wfbss_access_token }}"
+      secret_key: "{{ wfbss_secret_key }}"
+  delegate_to: localhost
+  run_once: true
+"""
+
+RETURN = r"""
+msg:
+  description: What was sent, or what failed and what to check.
+  returned: always
+  type: str
+  sample: Sent 1 reset command(s) of type counter for 2 customer(s).
+tasks:
+  description:
+    - One entry per command that WFBSS accepted, in the order sent. Empty in check mode.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: The asynchronous task's id.
+      type: str
+      returned: always
+      sample: 4cab9d44-ea63-41dd-9215-ac261a3bdcff
+    status:
+      description: The task's status as the command answered it, one of C(PENDING), C(STARTED), C(SUCCESS), C(FAILURE), C(REVOKED).
+      type: str
+      returned: always
+      sample: PENDING
+    cids:
+      description: The customer ids this command reset.
+      type: list
+      elements: str
+      returned: always
+      sample: [640FE47F-5118-4D79-8221-A35D0DE2EE2C, 549390C2-61B3-417E-B1F0-8955A63C08F3]
+batches:
+  description: The customer ids of each command, sent or (in check mode) to be sent, at most 10 each.
+  returned: always
+  type: list
+  elements: list
+  sample: [[640FE47F-5118-4D79-8221-A35D0DE2EE2C, 549390C2-61B3-417E-B1F0-8955A63C08F3]]
+not_reset:
+  description: The customer ids of the failed command and of every command not sent after it.
+  returned: on failure after the customer ids were validated
+  type: list
+  elements: str
+  sample: [549390C2-61B3-417E-B1F0-8955A63C08F3]
+http_status:
+  description: The HTTP status of the failed command.
+  returned: when WFBSS answered an error
+  type: int
+  sample: 401
+error_subject:
+  description: The C(error_subject) of the WFBSS error answer, such as C(AuthenticationFailureSignature).
+  returned: when WFBSS answered an error that has one
+  type: str
+  sample: AuthenticationFailureSignature
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.msp.antivirus.plugins.module_utils.arguments import WFBSS_CONNECTION_ARGS, wfbss_client_args
+from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
+    InvalidOptionError,
+    MspAntivirusError,
+    fail_json_from,
+    fail_on_missing_libraries,
+)
+from ansible_collections.msp.antivirus.plugins.module_utils.http import missing_libraries
+from ansible_collections.msp.antivirus.plugins.module_utils.wfbss import RESET_EVENTS, RESET_TYPES, WfbssClient, batches
+
+
+def customer_ids(params):
+    """The cids to reset, validated before any API call, duplicates dropped in order."""
+    cids = [cid.strip() for cid in params["cids"]]
+    if not cids:
+        raise InvalidOptionError("cids is empty: list at least one WFBSS customer id.")
+    bad = [cid for cid in cids if not cid or "," in cid]
+    if bad:
+        raise InvalidOptionError("cids must be single, non-empty customer ids (the API joins them with commas); "
+                                 "fix {0}.".format(", ".join(repr(cid) for cid in bad)))
+    return list(dict.fromkeys(cids))
+
+
+def reset_events(params):
+    """The events to send, or None for all; refused where the API would ignore them."""
+    events = params["events"]
+    if events is None:
+        return None
+    if params["type"] != "livestatus":
+        raise InvalidOptionError("events applies only to type=livestatus; remove events to reset the counters.")
+    if not events:
+        raise InvalidOptionError("events is empty: omit events to reset every live-status event, or list the "
+                                 "events to reset.")
+    return list(dict.fromkeys(events))
+
+
+def main():
+    argument_spec = dict(
+        type=dict(type="str", required=True, choices=list(RESET_TYPES)),
+        cids=dict(type="list", elements="str", required=True),
+        events=dict(type="list", elements="str", choices=list(RESET_EVENTS)),
+        **WFBSS_CONNECTION_ARGS
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    fail_on_missing_libraries(module, missing_libraries())
+    params = module.params
+    try:
+        # Bad input fails here, before a client exists or a request is sent.
+        commands = batches(customer_ids(params))
+        events = reset_events(params)
+        client = WfbssClient(**wfbss_client_args(params))
+    except MspAntivirusError as error:
+        fail_json_from(module, error)
+
+    result = dict(changed=True, tasks=[], batches=commands)
+    count = sum(len(cids) for cids in commands)
+    if module.check_mode:
+        module.exit_json(msg="Would send {0} reset command(s) of type {1} for {2} customer(s).".format(
+            len(commands), params["type"], count), **result)
+    try:
+        for index, cids in enumerate(commands):
+            try:
+                task = client.reset(params["type"], cids, events)
+            except MspAntivirusError as error:
+                # The tasks already created are real changes: report them beside the failure.
+                if len(commands) > 1:
+                    error.message += " {0} of {1} command(s) were sent before this one.".format(index, len(commands))
+                result["not_reset"] = [cid for batch in commands[index:] for cid in batch]
+                result["changed"] = index > 0
+                fail_json_from(module, error, **result)
+            result["tasks"].append(dict(task, cids=cids))
+    finally:
+        client.close()
+    module.exit_json(msg="Sent {0} reset command(s) of type {1} for {2} customer(s).".format(
+        len(commands), params["type"], count), **result)
+
+
+if __name__ == "__main__":
+    main()
