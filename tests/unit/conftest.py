@@ -1,0 +1,34 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, msp.antivirus contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.msp.antivirus.tests.unit.helpers.local_http import LocalServer
+
+
+@pytest.fixture
+def local_server():
+    """A started LocalServer on 127.0.0.1 (no router: set ``.router`` or ``.script(...)``)."""
+    server = LocalServer().start()
+    yield server
+    server.stop()
+
+
+class SleepRecorder:
+    """Stands in for time.sleep: records each delay, never waits."""
+
+    def __init__(self):
+        self.delays = []
+
+    def __call__(self, seconds):
+        self.delays.append(seconds)
+
+
+@pytest.fixture
+def sleeps():
+    return SleepRecorder()
