@@ -34,6 +34,33 @@ WFBSS_CONNECTION_ARGS = dict(
     **COMMON_CONNECTION_ARGS
 )
 
+# One device or many; modules declare them mutually exclusive.
+DEVICE_ARGS = dict(
+    deviceid=dict(type="int"),
+    deviceids=dict(type="list", elements="int"),
+)
+
+
+def device_ids(params, alternative=None):
+    """The devices to act on, validated before any API call."""
+    if params["deviceids"] is not None:
+        ids = params["deviceids"]
+        if not ids:
+            raise InvalidOptionError("deviceids is empty: list at least one N-sight device id.")
+        bad = [deviceid for deviceid in ids if deviceid <= 0]
+        if bad:
+            raise InvalidOptionError("deviceids must hold positive integers (N-sight serverid or workstationid "
+                                     "values); got {0}.".format(", ".join(str(deviceid) for deviceid in bad)))
+        # Dropping duplicates keeps two concurrent calls from racing on one device.
+        return list(dict.fromkeys(ids))
+    if params["deviceid"] is None:
+        raise InvalidOptionError("Give deviceid (one device) or deviceids (several){0}.".format(
+            ", or " + alternative if alternative else ""))
+    if params["deviceid"] <= 0:
+        raise InvalidOptionError("deviceid must be a positive integer (an N-sight serverid or workstationid); "
+                                 "got {0}.".format(params["deviceid"]))
+    return [params["deviceid"]]
+
 
 def nsight_client_args(params):
     """NsightClient keyword arguments from module params, after checking the values no spec can check."""

@@ -25,6 +25,7 @@ STATE_VERBS = {"paused": "Paused", "resumed": "Resumed", "started": "Started", "
 
 # list_mav_scans ``v``: ask the default engine (Bitdefender, v omitted) first, then VIPRE.
 ENGINES = (("bitdefender", None), ("vipre", 1))
+ENGINE_VERSIONS = {"bitdefender": 2, "vipre": 1}
 
 # Raw list_mav_scans status -> normalised state. Bitdefender documents no paused
 # value: a paused Bitdefender scan reads "Scan Stopped".
@@ -83,14 +84,20 @@ class ScanReading:
         self.newest = rows[0] if rows else None
         self.state = normalise_status(engine, self.newest.get("status")) if self.newest else "none"
 
+    def as_dict(self):
+        return {"deviceid": self.deviceid, "engine": self.engine, "state": self.state,
+                "newest": self.newest, "rows": self.rows}
 
-def read_scans(client, deviceid, details="NO"):
-    """Find the device's engine (default first, then the other) and return its scans."""
-    for engine, version in ENGINES:
+
+def read_scans(client, deviceid, details="NO", engine=None):
+    """The device's scans: of ``engine`` when given, else of the engine found by asking
+    the default first, then the other."""
+    engines = ((engine, ENGINE_VERSIONS[engine]),) if engine else ENGINES
+    for name, version in engines:
         rows = client.list_mav_scans(deviceid, details=details, engine_version=version)
         if rows:
-            return ScanReading(deviceid, engine, rows)
-    return ScanReading(deviceid, None, [])
+            return ScanReading(deviceid, name, rows)
+    return ScanReading(deviceid, engine, [])
 
 
 class ScanOutcome:
@@ -214,6 +221,11 @@ def ensure_state_bulk(client, deviceids, wanted, check_mode=False, workers=POOL_
             aborted.append(outcome)
         return outcome
 
+    return for_each_device(one, deviceids, workers)
+
+
+def for_each_device(function, deviceids, workers=POOL_SIZE):
+    """``function(deviceid)`` for every device, at most ``workers`` at a time, results in input order."""
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(deviceids)))) as pool:
-        return list(pool.map(one, deviceids))
+        return list(pool.map(function, deviceids))
 

@@ -38,6 +38,8 @@ RESET_EVENTS = (
 )
 # A command takes at least one and at most this many customer ids.
 MAX_CIDS_PER_COMMAND = 10
+# The largest page the customers listing serves.
+CUSTOMERS_PAGE_LIMIT = 100
 API_VERSION_PATTERN = re.compile(r"^v\d+\.\d+$")
 # The service refuses a request whose x-posix-time is further than this from its clock.
 CLOCK_SKEW_LIMIT = "15 minutes"
@@ -163,6 +165,28 @@ class WfbssClient:
             raise ResponseParseError("WFBSS answered commands/reset without the documented task {{id, status}}: "
                                      "{0}".format(http.excerpt(json.dumps(answer), self.redact)))
         return {"id": task["id"], "status": task.get("status")}
+
+    def customers(self, keyword=None):
+        """Every customer whose name holds ``keyword`` (all when None), every page followed."""
+        customers = []
+        page = 1
+        while True:
+            params = {"page": page, "limit": CUSTOMERS_PAGE_LIMIT}
+            if keyword:
+                params["q"] = keyword
+            answer = self.request("GET", "customers", params=params)
+            rows = answer.get("customers") if isinstance(answer, dict) else None
+            paging = answer.get("paging") if isinstance(answer, dict) else None
+            if not isinstance(rows, list) or not isinstance(paging, dict):
+                raise ResponseParseError("WFBSS answered customers without the documented paging and customers "
+                                         "keys: {0}".format(http.excerpt(json.dumps(answer), self.redact)))
+            customers.extend(rows)
+            total = paging.get("total")
+            page_size = paging.get("limit") if isinstance(paging.get("limit"), int) else CUSTOMERS_PAGE_LIMIT
+            # Stop on the documented total, and on a short or empty page in case total is missing or wrong.
+            if not rows or len(rows) < page_size or (isinstance(total, int) and len(customers) >= total):
+                return customers
+            page += 1
 
     def close(self):
         self.transport.close()

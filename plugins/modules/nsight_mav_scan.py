@@ -202,35 +202,15 @@ results:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.msp.antivirus.plugins.module_utils.arguments import NSIGHT_CONNECTION_ARGS, nsight_client_args
-from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
-    InvalidOptionError,
-    MspAntivirusError,
-    fail_json_from,
-    fail_on_missing_libraries,
+from ansible_collections.msp.antivirus.plugins.module_utils.arguments import (
+    DEVICE_ARGS,
+    NSIGHT_CONNECTION_ARGS,
+    device_ids,
+    nsight_client_args,
 )
+from ansible_collections.msp.antivirus.plugins.module_utils.errors import MspAntivirusError, fail_json_from, fail_on_missing_libraries
 from ansible_collections.msp.antivirus.plugins.module_utils.mav import STATE_SERVICES, ensure_state, ensure_state_bulk
 from ansible_collections.msp.antivirus.plugins.module_utils.nsight import NsightClient, missing_libraries
-
-
-def device_ids(params):
-    """The devices to act on, validated before any API call."""
-    if params["deviceids"] is not None:
-        ids = params["deviceids"]
-        if not ids:
-            raise InvalidOptionError("deviceids is empty: list at least one N-sight device id.")
-        bad = [deviceid for deviceid in ids if deviceid <= 0]
-        if bad:
-            raise InvalidOptionError("deviceids must hold positive integers (N-sight serverid or workstationid "
-                                     "values); got {0}.".format(", ".join(str(deviceid) for deviceid in bad)))
-        # Dropping duplicates keeps two concurrent calls from racing on one device.
-        return list(dict.fromkeys(ids))
-    if params["deviceid"] is None:
-        raise InvalidOptionError("Give deviceid (one device) or deviceids (several), or describe=true.")
-    if params["deviceid"] <= 0:
-        raise InvalidOptionError("deviceid must be a positive integer (an N-sight serverid or workstationid); "
-                                 "got {0}.".format(params["deviceid"]))
-    return [params["deviceid"]]
 
 
 def summarise(results):
@@ -265,11 +245,9 @@ def run(module, client, ids):
 
 def main():
     argument_spec = dict(
-        deviceid=dict(type="int"),
-        deviceids=dict(type="list", elements="int"),
         state=dict(type="str", required=True, choices=list(STATE_SERVICES)),
         describe=dict(type="bool", default=False),
-        **NSIGHT_CONNECTION_ARGS
+        **dict(DEVICE_ARGS, **NSIGHT_CONNECTION_ARGS)
     )
     module = AnsibleModule(
         argument_spec=argument_spec,
@@ -279,7 +257,7 @@ def main():
     fail_on_missing_libraries(module, missing_libraries())
     try:
         # Bad input fails here, before a client exists or a request is sent.
-        ids = [] if module.params["describe"] else device_ids(module.params)
+        ids = [] if module.params["describe"] else device_ids(module.params, "describe=true")
         client = NsightClient(**nsight_client_args(module.params))
         try:
             run(module, client, ids)
