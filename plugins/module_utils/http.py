@@ -14,6 +14,7 @@ import random
 import re
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote, urlsplit
 
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import InvalidOptionError, TransportError
@@ -129,6 +130,14 @@ def backoff_delay(attempt, retry_after=None):
     if retry_after is not None:
         delay = max(delay, retry_after)
     return min(delay, MAX_DELAY_SECONDS)
+
+
+def concurrent_map(function, items, workers=POOL_SIZE):
+    """``function(item)`` for every item, at most ``workers`` at a time (the connection pool's size),
+    results in input order; the first exception is raised once all have run."""
+    items = list(items)
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(items)))) as pool:
+        return list(pool.map(function, items))
 
 
 def is_retryable_status(status):

@@ -9,10 +9,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from concurrent.futures import ThreadPoolExecutor
-
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import MspAntivirusError, NsightApiError
-from ansible_collections.msp.antivirus.plugins.module_utils.http import POOL_SIZE
+from ansible_collections.msp.antivirus.plugins.module_utils.http import POOL_SIZE, concurrent_map
 
 # Wanted state -> the action service that reaches it.
 STATE_SERVICES = {
@@ -221,11 +219,5 @@ def ensure_state_bulk(client, deviceids, wanted, check_mode=False, workers=POOL_
             aborted.append(outcome)
         return outcome
 
-    return for_each_device(one, deviceids, workers)
-
-
-def for_each_device(function, deviceids, workers=POOL_SIZE):
-    """``function(deviceid)`` for every device, at most ``workers`` at a time, results in input order."""
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(deviceids)))) as pool:
-        return list(pool.map(function, deviceids))
+    return concurrent_map(one, deviceids, workers)
 

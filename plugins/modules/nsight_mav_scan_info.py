@@ -137,7 +137,8 @@ from ansible_collections.msp.antivirus.plugins.module_utils.arguments import (
     nsight_client_args,
 )
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import MspAntivirusError, fail_json_from, fail_on_missing_libraries
-from ansible_collections.msp.antivirus.plugins.module_utils.mav import ENGINE_VERSIONS, for_each_device, read_scans
+from ansible_collections.msp.antivirus.plugins.module_utils.http import concurrent_map
+from ansible_collections.msp.antivirus.plugins.module_utils.mav import ENGINE_VERSIONS, read_scans
 from ansible_collections.msp.antivirus.plugins.module_utils.nsight import NsightClient, missing_libraries
 
 
@@ -161,7 +162,7 @@ def main():
         ids = device_ids(params)
         client = NsightClient(**nsight_client_args(params))
         try:
-            readings = for_each_device(lambda deviceid: read_scans(client, deviceid, details, engine), ids)
+            readings = concurrent_map(lambda deviceid: read_scans(client, deviceid, details, engine), ids)
         finally:
             client.close()
     except MspAntivirusError as error:
