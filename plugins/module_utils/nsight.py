@@ -36,11 +36,11 @@ else:
 
 # What to do next for each documented (or observed) error code.
 ERROR_CODE_HINTS = {
-    "3": "Login failed: check api_key, and that server is the regional N-sight server of the account that "
+    "3": "Check api_key, and that server is the regional N-sight server of the account that "
          "owns the key (for example www.systemmonitor.us for the US, wwweurope1.systemmonitor.eu.com for Europe).",
-    "4": "Invalid parameter: check that the device id is the serverid or workstationid of an existing device "
+    "4": "Check that the device id is the serverid or workstationid of an existing device "
          "(list_servers / list_workstations show them).",
-    "5": "Missing parameter: the request lacked a parameter the service requires; this is a bug in "
+    "5": "The request lacked a parameter the service requires; this is a bug in "
          "msp.antivirus when the module sent the request, please report it.",
 }
 
