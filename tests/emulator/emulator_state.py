@@ -1,0 +1,116 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, msp.antivirus developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Everything the emulator remembers between requests, behind one lock."""
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import copy
+import threading
+import time
+
+import seed_data
+
+SETTABLE_SCAN_STATES = ("running", "paused", "finished", "cancelled", "none")
+
+
+class EmulatorState:
+    """Devices, customers, tasks, call log, pending faults and the WFBSS clock offset.
+
+    Request handlers run in many threads: hold `lock` while reading or changing anything.
+    """
+
+    def __init__(self, credentials, extra_devices=0):
+        self.lock = threading.RLock()
+        self.credentials = credentials
+        self.extra_devices = extra_devices
+        self.reset()
+
+    def reset(self):
+        with self.lock:
+            self.clients, self.sites, self.devices = seed_data.build_nsight_data(self.extra_devices, seed_data.utc_now())
+            self.customers = seed_data.build_customers()
+            self.pending_definition_updates = set()
+            self.tasks = []
+            self.calls = []
+            self.faults = []
+            self.clock_offset = 0
+
+    def wfbss_clock(self):
+        """The WFBSS server's idea of now, in Unix seconds; tests shift it to provoke clock skew."""
+        return time.time() + self.clock_offset
+
+    def set_clock_offset(self, seconds):
+        with self.lock:
+            self.clock_offset = seconds
+
+    def record_call(self, record):
+        with self.lock:
+            self.calls.append(record)
+
+    def calls_snapshot(self):
+        with self.lock:
+            return copy.deepcopy(self.calls)
+
+    def clear_calls(self):
+        with self.lock:
+            self.calls = []
+
+    def add_fault(self, fault):
+        with self.lock:
+            self.faults.append(fault)
+
+    def clear_faults(self):
+        with self.lock:
+            self.faults = []
+
+    def take_fault(self, api, service):
+        """The first pending fault that matches this request, counted as one hit (or None)."""
+        with self.lock:
+            for fault in self.faults:
+                if fault.matches(api, service):
+                    if fault.consume():
+                        self.faults.remove(fault)
+                    return fault
+        return None
+
+    def add_task(self, task):
+        with self.lock:
+            self.tasks.append(task)
+
+    def tasks_snapshot(self):
+        with self.lock:
+            return copy.deepcopy(self.tasks)
+
+    def device_snapshot(self, deviceid):
+        """A copy of the device and its scans; KeyError when there is no such device."""
+        with self.lock:
+            return copy.deepcopy(self.devices[deviceid])
+
+    def set_scan(self, deviceid, state, hidden_running=None):
+        """Put the device's newest scan in `state` ("none" removes all scans); KeyError / ValueError on bad input."""
+        if state is not None and state not in SETTABLE_SCAN_STATES:
+            raise ValueError("scan must be one of %s" % ", ".join(SETTABLE_SCAN_STATES))
+        with self.lock:
+            device = self.devices[deviceid]
+            if state == "none":
+                device["scans"] = []
+            elif state is not None:
+                set_newest_scan_state(device, state)
+            if hidden_running is not None:
+                device["hidden_running"] = bool(hidden_running)
+            return copy.deepcopy(device)
+
+
+def set_newest_scan_state(device, state):
+    now = seed_data.utc_now()
+    if not device["scans"]:
+        device["scans"].insert(0, seed_data.new_scan("running", now))
+    scan = device["scans"][0]
+    scan["state"] = state
+    complete = state in seed_data.COMPLETE_STATES
+    if complete and scan["end"] is None:
+        scan["end"] = seed_data.timestamp(now)
+    elif not complete:
+        scan["end"] = None

@@ -1,0 +1,53 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, msp.antivirus developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Building blocks of N-sight XML answers, shaped like the vendor pages' examples."""
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import datetime
+from xml.sax.saxutils import escape, quoteattr
+
+XML_DECLARATION = '<?xml version="1.0" ?>\n'
+
+
+def created_now():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def cdata(text):
+    # "]]>" cannot appear inside one CDATA section: split it across two.
+    return "<![CDATA[%s]]>" % str(text).replace("]]>", "]]]]><![CDATA[>")
+
+
+def element(name, value):
+    if value is None or value == "":
+        return "<%s />" % name
+    return "<%s>%s</%s>" % (name, escape(str(value)), name)
+
+
+def cdata_element(name, value):
+    return "<%s>%s</%s>" % (name, cdata(value), name)
+
+
+def container(name, children):
+    inner = "".join(children)
+    return "<%s>%s</%s>" % (name, inner, name) if inner else "<%s />" % name
+
+
+def envelope(host, status, inner, doctype=""):
+    opening = "<result created=%s host=%s status=%s>" % (quoteattr(created_now()), quoteattr(host), quoteattr(status))
+    return XML_DECLARATION + doctype + opening + inner + "</result>\n"
+
+
+def action_ok():
+    return "<msg />"
+
+
+def action_failure(reason):
+    return element("msg", reason)
+
+
+def error(code, message):
+    return "<error>%s%s</error>" % (element("errorcode", code), element("message", message))
