@@ -1,0 +1,100 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, msp.antivirus contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.msp.antivirus.plugins.module_utils import arguments
+from ansible_collections.msp.antivirus.plugins.module_utils.arguments import (
+    NSIGHT_CONNECTION_ARGS,
+    check_connection_numbers,
+    nsight_client_args,
+)
+from ansible_collections.msp.antivirus.plugins.module_utils.errors import InvalidOptionError
+
+
+def params(**overrides):
+    values = dict(server="www.systemmonitor.us", api_key="k", timeout=30, retries=3, validate_certs=True)
+    values.update(overrides)
+    return values
+
+
+def test_nsight_connection_spec():
+    spec = NSIGHT_CONNECTION_ARGS
+    assert set(spec) == {"server", "api_key", "validate_certs", "timeout", "retries"}
+    assert spec["server"]["required"] is True
+    assert spec["api_key"]["required"] is True
+    assert spec["api_key"]["no_log"] is True
+    assert spec["validate_certs"]["type"] == "bool" and spec["validate_certs"]["default"] is True
+    assert spec["timeout"] == {"type": "int", "default": 30}
+    assert spec["retries"] == {"type": "int", "default": 3}
+
+
+@pytest.mark.parametrize("option, variable", [
+    ("server", "NSIGHT_SERVER"), ("api_key", "NSIGHT_API_KEY"), ("validate_certs", "NSIGHT_VALIDATE_CERTS"),
+])
+def test_nsight_env_fallbacks(option, variable):
+    function, names = NSIGHT_CONNECTION_ARGS[option]["fallback"]
+    assert function is env_fallback
+    assert names == [variable]
+
+
+def test_no_option_other_than_api_key_is_no_log():
+    # no_log on a non-secret would hide useful values from output.
+    assert [name for name, spec in NSIGHT_CONNECTION_ARGS.items() if spec.get("no_log")] == ["api_key"]
+
+
+def test_nsight_client_args_passes_values_through():
+    assert nsight_client_args(params(timeout=5, retries=0, validate_certs=False)) == dict(
+        server="www.systemmonitor.us", api_key="k", timeout=5, retries=0, validate_certs=False)
+
+
+@pytest.mark.parametrize("timeout", [0, -1])
+def test_timeout_must_be_positive(timeout):
+    with pytest.raises(InvalidOptionError) as raised:
+        nsight_client_args(params(timeout=timeout))
+    assert "timeout must be a positive number of seconds, got {0}".format(timeout) in str(raised.value)
+
+
+def test_retries_must_not_be_negative():
+    with pytest.raises(InvalidOptionError) as raised:
+        check_connection_numbers(params(retries=-1))
+    assert "retries must be 0 or more, got -1" in str(raised.value)
+
+
+def test_retries_zero_and_timeout_one_accepted():
+    check_connection_numbers(params(retries=0, timeout=1))
+
+
+# device_ids moved to arguments.py; it is the module's first line of input checking.
+device_ids = getattr(arguments, "device_ids", None)
+needs_device_ids = pytest.mark.skipif(device_ids is None, reason="arguments.device_ids not present")
+
+
+@needs_device_ids
+@pytest.mark.parametrize("given, expected", [
+    (dict(deviceid=5, deviceids=None), [5]),
+    (dict(deviceid=None, deviceids=[3, 1, 3, 2, 1]), [3, 1, 2]),
+])
+def test_device_ids(given, expected):
+    assert device_ids(given) == expected
+
+
+@needs_device_ids
+@pytest.mark.parametrize("given, fragment", [
+    (dict(deviceid=0, deviceids=None), "deviceid must be a positive integer"),
+    (dict(deviceid=-1, deviceids=None), "got -1"),
+    (dict(deviceid=None, deviceids=[]), "deviceids is empty"),
+    (dict(deviceid=None, deviceids=[4, 0, -2]), "got 0, -2"),
+    (dict(deviceid=None, deviceids=None), "Give deviceid (one device) or deviceids (several)"),
+])
+def test_device_ids_rejects(given, fragment):
+    with pytest.raises(InvalidOptionError) as raised:
+        device_ids(given)
+    assert fragment in str(raised.value)
