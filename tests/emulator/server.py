@@ -80,7 +80,11 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         self.dispatch()
 
     def dispatch(self):
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            self.send_error(400, "Bad Content-Length")
+            return
         body = self.rfile.read(length) if length > 0 else b""
         host = self.headers.get("Host") or "%s:%d" % self.server.server_address[:2]
         reply = self.server.emulator.respond(ApiRequest(self.command, self.path, self.headers, body, host))
@@ -122,6 +126,12 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         with self.connections_lock:
             self.open_connections.discard(request)
         super(EmulatorHTTPServer, self).shutdown_request(request)
+
+    def handle_error(self, request, client_address):
+        # A client that gives up (its timeout, a latency fault) is routine here, not worth a traceback.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super(EmulatorHTTPServer, self).handle_error(request, client_address)
 
     def close_open_connections(self):
         with self.connections_lock:

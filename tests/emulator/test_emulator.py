@@ -798,6 +798,17 @@ def test_customer_groups(emulator):
     assert [set(g) for g in listed[0]["groups"]] == [{"id", "name", "type"}] * 2
 
 
+def test_bad_content_length_is_400(emulator):
+    connection = http.client.HTTPConnection(*emulator.httpd.server_address[:2], timeout=10)
+    try:
+        connection.putrequest("POST", "/_emulator/reset")
+        connection.putheader("Content-Length", "many")
+        connection.endheaders()
+        assert connection.getresponse().status == 400
+    finally:
+        connection.close()
+
+
 def test_stop_ends_idle_keep_alive_connections():
     with Emulator() as emulator:
         connection = http.client.HTTPConnection(*emulator.httpd.server_address[:2], timeout=10)
@@ -815,13 +826,15 @@ def test_stop_ends_idle_keep_alive_connections():
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
 def test_cli_prints_url_and_stops_cleanly(stop_signal):
-    process = subprocess.Popen([sys.executable, os.path.join(HERE, "server.py"), "--port", "0", "--nsight-api-key", "cli-key"],
+    process = subprocess.Popen([sys.executable, os.path.join(HERE, "server.py"), "--port", "0", "--nsight-api-key", "cli-key", "--devices", "2"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
     try:
         url = process.stdout.readline().strip()
         assert re.match(r"^http://127\.0\.0\.1:\d+$", url)
         answer = send("GET", url + "/api/?service=list_clients&apikey=cli-key")
         assert ET.fromstring(answer.body).get("status") == "OK"
+        assert send("GET", url + "/_emulator/devices/50002").status == 200
+        assert send("GET", url + "/_emulator/devices/50003").status == 404
         process.send_signal(stop_signal)
         stdout, stderr = process.communicate(timeout=10)
     finally:
