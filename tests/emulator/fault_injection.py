@@ -13,7 +13,7 @@ from http_reply import HTML_TYPE, XML_TYPE, Reply, dropped_reply, html_reply, js
 
 APIS = ("nsight", "wfbss", "any")
 KINDS_BY_API = {
-    "nsight": ("latency", "status", "drop", "malformed", "entity"),
+    "nsight": ("latency", "status", "drop", "malformed", "entity", "error"),
     "wfbss": ("latency", "status", "drop", "malformed", "html_error", "message_error"),
 }
 DEFAULT_STATUS = {"status": 503, "html_error": 500, "message_error": 500}
@@ -24,8 +24,13 @@ ENTITY_DOCTYPE = '<!DOCTYPE result [<!ENTITY boom "x">]>\n'
 
 
 class Fault:
-    def __init__(self, kind, api="any", service=None, status=None, retry_after=None, delay=DEFAULT_DELAY, count=1):
+    def __init__(self, kind, api="any", service=None, status=None, retry_after=None, delay=DEFAULT_DELAY, count=1,
+                 code=None, subject=None, message=None):
         self.kind = kind
+        # kind "error": the N-sight <error> code and message; wfbss "status": the error_subject and error_message.
+        self.code = code
+        self.subject = subject
+        self.message = message
         self.api = api
         self.service = service
         self.status = status if status is not None else DEFAULT_STATUS.get(kind)
@@ -46,7 +51,8 @@ class Fault:
 
     def to_dict(self):
         return {"kind": self.kind, "api": self.api, "service": self.service, "status": self.status,
-                "retry_after": self.retry_after, "delay": self.delay, "count": self.count}
+                "retry_after": self.retry_after, "delay": self.delay, "count": self.count, "code": self.code,
+                "subject": self.subject, "message": self.message}
 
 
 def whole_number(payload, name, default, minimum, maximum=None):
@@ -63,7 +69,7 @@ def parse_fault(payload):
     """Validate a POST /_emulator/faults body; raise ValueError saying what is wrong."""
     if not isinstance(payload, dict):
         raise ValueError("the body must be a JSON object")
-    unknown = sorted(set(payload) - {"api", "service", "kind", "status", "retry_after", "delay", "count"})
+    unknown = sorted(set(payload) - {"api", "service", "kind", "status", "retry_after", "delay", "count", "code", "subject", "message"})
     if unknown:
         raise ValueError("unknown field(s): %s" % ", ".join(unknown))
     api = payload.get("api", "any")
@@ -79,8 +85,13 @@ def parse_fault(payload):
     delay = payload.get("delay", DEFAULT_DELAY)
     if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0:
         raise ValueError("delay must be a number of seconds >= 0")
+    for name in ("subject", "message"):
+        if payload.get(name) is not None and not isinstance(payload[name], str):
+            raise ValueError("%s must be a string" % name)
+    code = whole_number(payload, "code", 4 if kind == "error" else None, 1)
     return Fault(kind, api, service, whole_number(payload, "status", DEFAULT_STATUS.get(kind), 100, 599),
-                 whole_number(payload, "retry_after", None, 0), delay, whole_number(payload, "count", 1, 0))
+                 whole_number(payload, "retry_after", None, 0), delay, whole_number(payload, "count", 1, 0),
+                 code=code, subject=payload.get("subject"), message=payload.get("message"))
 
 
 def fault_reply(fault, api, host):
@@ -93,8 +104,9 @@ def fault_reply(fault, api, host):
     return reply
 
 
-def wfbss_error_body(status):
-    return {"error_subject": WFBSS_SUBJECTS.get(status, "InternalError"), "error_message": "Emulated fault: HTTP %d" % status}
+def wfbss_error_body(status, subject=None, message=None):
+    return {"error_subject": subject or WFBSS_SUBJECTS.get(status, "InternalError"),
+            "error_message": message or "Emulated fault: HTTP %d" % status}
 
 
 def nsight_status(fault, host):
@@ -112,8 +124,14 @@ def nsight_entity(fault, host):
     return Reply(200, body, XML_TYPE)
 
 
+def nsight_error(fault, host):
+    # A documented <error> envelope (codes 3, 4, 5) that the real request could not provoke.
+    inner = nsight_xml.error(fault.code, fault.message or "Emulated error %d" % fault.code)
+    return Reply(200, nsight_xml.envelope(host, "FAIL", inner), XML_TYPE, api_status="FAIL")
+
+
 def wfbss_status(fault, host):
-    return json_reply(fault.status, wfbss_error_body(fault.status))
+    return json_reply(fault.status, wfbss_error_body(fault.status, fault.subject, fault.message))
 
 
 def wfbss_malformed(fault, host):
@@ -133,6 +151,7 @@ REPLY_BUILDERS = {
     ("nsight", "status"): nsight_status,
     ("nsight", "malformed"): nsight_malformed,
     ("nsight", "entity"): nsight_entity,
+    ("nsight", "error"): nsight_error,
     ("wfbss", "status"): wfbss_status,
     ("wfbss", "malformed"): wfbss_malformed,
     ("wfbss", "html_error"): wfbss_html_error,

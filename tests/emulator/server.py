@@ -231,6 +231,8 @@ class Emulator:
             "api": api, "method": request.method, "path": request.path, "service": service,
             "params": module.logged_params(request), "status": reply.status, "api_status": reply.api_status,
             "fault": fault.kind if fault is not None else None, "time": time.time(),
+            # Not secrets, and they show that each attempt of a retry was signed afresh.
+            "posix_time": request.headers.get("x-posix-time"), "traceid": request.headers.get("x-traceid"),
         })
         return reply
 

@@ -843,3 +843,29 @@ def test_cli_prints_url_and_stops_cleanly(stop_signal):
             process.communicate()
     assert process.returncode == 0
     assert (stdout, stderr) == ("", "")
+
+
+def test_error_fault_answers_a_documented_error_envelope(emulator):
+    assert control(emulator, "POST", "/_emulator/faults",
+                   {"api": "nsight", "kind": "error", "code": 5, "message": "Missing parameter: deviceid"}).status == 200
+    assert_error(nsight_xml(emulator, service="mav_scan_pause", deviceid=1001), 5, "Missing parameter: deviceid")
+    assert newest_state(emulator, 1001) == "running"
+
+
+def test_wfbss_status_fault_takes_subject_and_message(emulator):
+    assert control(emulator, "POST", "/_emulator/faults", {
+        "api": "wfbss", "kind": "status", "status": 415, "subject": "InvalidHeaderContentType",
+        "message": "Content-Type must be application/json"}).status == 200
+    answer = wfbss(emulator, "POST", reset_uri("type=counter&cids=A"))
+    assert answer.status == 415
+    assert answer.json() == {"error_subject": "InvalidHeaderContentType",
+                             "error_message": "Content-Type must be application/json"}
+
+
+def test_call_log_keeps_the_trace_headers_not_the_secrets(emulator):
+    answer = wfbss(emulator, "POST", reset_uri("type=counter&cids=A"))
+    assert answer.status == 200
+    record = [call for call in control(emulator, "GET", "/_emulator/calls").json() if call["api"] == "wfbss"][-1]
+    assert record["posix_time"].isdigit()
+    assert uuid.UUID(record["traceid"])
+    assert WFBSS_SECRET not in json.dumps(record) and WFBSS_TOKEN not in json.dumps(record)
