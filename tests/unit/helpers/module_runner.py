@@ -60,6 +60,7 @@ def run_module(main, args, capsys, check_mode=False):
     if check_mode:
         args["_ansible_check_mode"] = True
     capsys.readouterr()
+    rc = None
     with patch_module_args(args):
         try:
             main()

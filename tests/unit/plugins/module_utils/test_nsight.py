@@ -209,7 +209,7 @@ def test_entity_declaration_refused(local_server, client, body):
     local_server.script(Reply(body=body))
     with pytest.raises(ResponseParseError) as raised:
         client.call("mav_scan_pause", deviceid=1)
-    assert "EXPANDED" not in str(raised.value).split("Body:")[0]
+    assert "EXPANDED" not in str(raised.value).split("Body:", maxsplit=1)[0]
 
 
 @pytest.mark.parametrize("body", [

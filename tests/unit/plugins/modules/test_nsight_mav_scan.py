@@ -17,7 +17,6 @@ from ansible_collections.msp.antivirus.plugins.modules import nsight_mav_scan
 from ansible_collections.msp.antivirus.tests.unit.helpers.fake_nsight import (
     API_KEY,
     FakeNsight,
-    error_xml,
     fail_xml,
 )
 from ansible_collections.msp.antivirus.tests.unit.helpers.local_http import Drop, Reply, Truncate
