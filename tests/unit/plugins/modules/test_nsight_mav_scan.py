@@ -13,6 +13,7 @@ import sys
 
 import pytest
 
+from ansible_collections.msp.antivirus.plugins.module_utils.nsight import NsightReply
 from ansible_collections.msp.antivirus.plugins.modules import nsight_mav_scan
 from ansible_collections.msp.antivirus.tests.unit.helpers.fake_nsight import (
     API_KEY,
@@ -330,3 +331,53 @@ def test_missing_library_in_a_fresh_interpreter(tmp_path, library):
     assert result["failed"] is True
     assert "Failed to import the required Python library ({0})".format(library) in result["msg"]
     assert process.returncode == 1
+
+
+# --------------------------------------------------------------------------- wiring
+
+class RecordingClient:
+    """Stands in for NsightClient: records how the module built it, answers every action OK."""
+
+    instances = []
+
+    def __init__(self, **kwargs):
+        self.kwargs = kwargs
+        self.closed = False
+        self.calls = []
+        RecordingClient.instances.append(self)
+
+    def redact(self, text):
+        return str(text)
+
+    def call(self, service, **params):
+        self.calls.append((service, params))
+        return NsightReply(service, "OK", "", {"@status": "OK"})
+
+    def close(self):
+        self.closed = True
+
+
+def test_connection_options_reach_the_client(capsys, monkeypatch):
+    RecordingClient.instances = []
+    monkeypatch.setattr(nsight_mav_scan, "NsightClient", RecordingClient)
+    monkeypatch.setenv("NSIGHT_VALIDATE_CERTS", "false")
+    result = run_module(nsight_mav_scan.main, dict(server="h.example", api_key="k", timeout=7, retries=2,
+                                                   deviceid=5, state="cancelled"), capsys)
+    assert not result.failed, result
+    client = RecordingClient.instances[0]
+    assert client.kwargs == dict(server="h.example", api_key="k", timeout=7, retries=2, validate_certs=False)
+    assert client.calls == [("mav_scan_cancel", {"deviceid": 5})]
+    assert client.closed is True
+
+
+def test_defaults_reach_the_client(capsys, monkeypatch):
+    RecordingClient.instances = []
+    monkeypatch.setattr(nsight_mav_scan, "NsightClient", RecordingClient)
+    run_module(nsight_mav_scan.main, dict(server="h.example", api_key="k", deviceid=5, state="paused"), capsys)
+    assert RecordingClient.instances[0].kwargs == dict(server="h.example", api_key="k", timeout=30, retries=3,
+                                                       validate_certs=True)
+
+
+def test_api_key_is_no_log_in_invocation(nsight, run):
+    result = run(deviceid=101, state="paused")
+    assert result["invocation"]["module_args"]["api_key"] != API_KEY
