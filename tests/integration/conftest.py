@@ -1,0 +1,58 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, msp.antivirus developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Fixtures for the integration tests: real ansible runs of msp.antivirus against the API emulator.
+
+- ``emulator``: the emulator with fresh state (one server per session, reset before each test):
+  ``.url``, ``.calls()``, ``.services(api)``, ``.control(method, path, body)``, ``.reset()``,
+  ``.env()``, the credentials ``.nsight_api_key`` / ``.wfbss_access_token`` / ``.wfbss_secret_key``
+  and ``.server``, the in-process Emulator (``set_scan``, ``add_fault``, ``device`` ...).
+- ``run_playbook(tasks_or_playbook, check=False, verbosity=0, extra_env=None, extra_args=())`` and
+  ``run_adhoc(module, args, ...)``: run ansible-playbook / ansible with the NSIGHT_* and WFBSS_*
+  variables pointing at the emulator; return an ``AnsibleRun`` (``.rc``, ``.stdout``, ``.stderr``,
+  ``.results``, ``.task(name)``, ``.result(name)``, ``.assert_rc(0)``). See harness.py.
+- ``assert_no_secrets(*texts)``: fails if any emulator credential appears in the texts.
+
+Run with ``make integration`` or, in a virtualenv with ansible-core, ``python -m pytest tests/integration``.
+"""
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import pytest
+
+import harness
+
+
+@pytest.fixture(scope='session')
+def emulator_server():
+    server = harness.start_emulator()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def emulator(emulator_server):
+    handle = harness.EmulatorHandle(emulator_server)
+    handle.reset()
+    return handle
+
+
+@pytest.fixture
+def ansible_runner(tmp_path, emulator):
+    return harness.AnsibleRunner(tmp_path, emulator)
+
+
+@pytest.fixture
+def run_playbook(ansible_runner):
+    return ansible_runner.playbook
+
+
+@pytest.fixture
+def run_adhoc(ansible_runner):
+    return ansible_runner.adhoc
+
+
+@pytest.fixture
+def assert_no_secrets():
+    return harness.assert_no_secrets

@@ -1,0 +1,296 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, msp.antivirus developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Integration-test harness: the API emulator, real ansible-playbook / ansible runs, secret checks.
+
+conftest.py turns these into fixtures (emulator, run_playbook, run_adhoc, assert_no_secrets);
+tests may also import from here directly (``from harness import assert_no_secrets``).
+"""
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import itertools
+import json
+import os
+import shutil
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+EMULATOR_DIR = os.path.join(REPO, 'tests', 'emulator')
+CALLBACK_DIR = os.path.join(HERE, 'callback_plugins')
+CALLBACK_NAME = 'msp_test_results'
+# ansible finds the checkout as msp.antivirus through this link (the Makefile makes the same one).
+COLLECTIONS_PATH = os.path.join(REPO, '.venv', 'collections')
+COLLECTION_LINK = os.path.join(COLLECTIONS_PATH, 'ansible_collections', 'msp', 'antivirus')
+
+if EMULATOR_DIR not in sys.path:
+    sys.path.insert(0, EMULATOR_DIR)
+
+from emulator_credentials import NSIGHT_API_KEY, WFBSS_ACCESS_TOKEN, WFBSS_SECRET_KEY  # noqa: E402  pylint: disable=wrong-import-position
+
+SECRETS = {
+    'N-sight API key': NSIGHT_API_KEY,
+    'WFBSS access token': WFBSS_ACCESS_TOKEN,
+    'WFBSS secret key': WFBSS_SECRET_KEY,
+}
+
+
+# ---- secrets ------------------------------------------------------------------------
+
+def assert_no_secrets(*texts):
+    """Fail if any emulator credential appears in the given texts (str, bytes, or anything JSON can dump)."""
+    for number, text in enumerate(texts):
+        if isinstance(text, bytes):
+            text = text.decode('utf-8', 'replace')
+        elif not isinstance(text, str):
+            text = json.dumps(text, default=str)
+        for label, secret in SECRETS.items():
+            where = text.find(secret)
+            if where >= 0:
+                excerpt = text[max(0, where - 80):where + len(secret) + 40].replace(secret, '<%s>' % label.upper())
+                raise AssertionError('the %s leaked into text #%d, near: ...%s...' % (label, number, excerpt))
+
+
+# ---- emulator -------------------------------------------------------------------------
+
+class EmulatorControlError(Exception):
+    """A /_emulator/ control call answered an HTTP error."""
+
+
+def start_emulator():
+    """Start the emulator in this process on a free loopback port; the caller stops it."""
+    from server import Emulator  # pylint: disable=import-error,import-outside-toplevel
+    return Emulator(port=0).start()
+
+
+class EmulatorHandle:
+    """What a test sees of the emulator: its URL, its control API, its credentials.
+
+    ``server`` is the in-process Emulator object itself (``server.set_scan(...)``,
+    ``server.add_fault(...)``, ``server.device(id)`` ...) for what HTTP control does not cover.
+    """
+
+    nsight_api_key = NSIGHT_API_KEY
+    wfbss_access_token = WFBSS_ACCESS_TOKEN
+    wfbss_secret_key = WFBSS_SECRET_KEY
+
+    def __init__(self, server):
+        self.server = server
+
+    @property
+    def url(self):
+        return self.server.url
+
+    def env(self):
+        """The environment variables that point every module at this emulator."""
+        return {
+            'NSIGHT_SERVER': self.url,
+            'NSIGHT_API_KEY': self.nsight_api_key,
+            'WFBSS_URL': self.url,
+            'WFBSS_ACCESS_TOKEN': self.wfbss_access_token,
+            'WFBSS_SECRET_KEY': self.wfbss_secret_key,
+        }
+
+    def control(self, method, path, body=None):
+        """Call /_emulator/<path> with an optional JSON body; return the decoded JSON answer."""
+        path = path.lstrip('/')
+        if not path.startswith('_emulator'):
+            path = '_emulator/' + path
+        data = None if body is None else json.dumps(body).encode('utf-8')
+        request = urllib.request.Request('%s/%s' % (self.url, path), data=data, method=method.upper(),
+                                         headers={'Content-Type': 'application/json'})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                payload = answer.read()
+        except urllib.error.HTTPError as failure:
+            raise EmulatorControlError('%s /%s answered HTTP %d: %s'
+                                       % (method.upper(), path, failure.code, failure.read().decode('utf-8', 'replace')))
+        return json.loads(payload.decode('utf-8')) if payload else None
+
+    def calls(self):
+        """The emulator's call log (GET /_emulator/calls): one dict per API request, never a credential."""
+        return self.control('GET', 'calls')
+
+    def services(self, api=None):
+        """The services called so far, in order, optionally only those of one API ('nsight' or 'wfbss')."""
+        return [call['service'] for call in self.calls() if api is None or call['api'] == api]
+
+    def reset(self):
+        """Fresh state: seed devices and customers, no calls, no faults."""
+        return self.control('POST', 'reset')
+
+
+# ---- ansible runs ------------------------------------------------------------------------
+
+def ensure_collection_link():
+    """Make .venv/collections/ansible_collections/msp/antivirus point at the checkout."""
+    if os.path.islink(COLLECTION_LINK) or os.path.isdir(COLLECTION_LINK):
+        return COLLECTIONS_PATH
+    os.makedirs(os.path.dirname(COLLECTION_LINK), exist_ok=True)
+    try:
+        os.symlink(os.path.join('..', '..', '..', '..'), COLLECTION_LINK)
+    except FileExistsError:  # made meanwhile by another test process
+        pass
+    return COLLECTIONS_PATH
+
+
+def ansible_executable(name):
+    """ansible-playbook / ansible of the virtualenv running the tests, else the first on PATH."""
+    found = shutil.which(name, path=os.pathsep.join([os.path.dirname(sys.executable), os.environ.get('PATH', '')]))
+    if not found:
+        raise RuntimeError('%s is not installed next to %s nor on PATH' % (name, sys.executable))
+    return found
+
+
+class AnsibleRun:
+    """One finished ansible-playbook or ansible run.
+
+    ``results`` holds one dict per task result, in order: ``task`` (name), ``action``,
+    ``host``, ``status`` (ok, changed, failed, skipped, unreachable), ``ignore_errors``
+    and ``result`` (the module's result dict, as callbacks see it).
+    """
+
+    def __init__(self, command, rc, stdout, stderr, results, workdir):
+        self.command = command
+        self.rc = rc
+        self.stdout = stdout
+        self.stderr = stderr
+        self.results = results
+        self.workdir = workdir
+
+    @property
+    def output(self):
+        return self.stdout + self.stderr
+
+    def results_for(self, task):
+        return [record for record in self.results if record['task'] == task]
+
+    def task(self, task):
+        """The last result of the task with that name (a task may run for several hosts or times)."""
+        found = self.results_for(task)
+        if not found:
+            raise AssertionError('no result for task %r; tasks seen: %s\n%s'
+                                 % (task, [record['task'] for record in self.results], self.describe()))
+        return found[-1]
+
+    def result(self, task):
+        """The module result dict of the task with that name."""
+        return self.task(task)['result']
+
+    def assert_rc(self, expected=0):
+        if self.rc != expected:
+            raise AssertionError('expected exit code %d, got %d\n%s' % (expected, self.rc, self.describe()))
+        return self
+
+    def describe(self):
+        return '$ %s\n--- stdout ---\n%s\n--- stderr ---\n%s' % (' '.join(self.command), self.stdout, self.stderr)
+
+    def __repr__(self):
+        return '<AnsibleRun rc=%d, %d task results>' % (self.rc, len(self.results))
+
+
+class AnsibleRunner:
+    """Runs real ansible-playbook / ansible processes against the emulator, each in its own directory."""
+
+    def __init__(self, tmp_path, emulator=None, timeout=300):
+        self.tmp_path = str(tmp_path)
+        self.emulator = emulator
+        self.timeout = timeout
+        self._numbers = itertools.count(1)
+
+    def playbook(self, tasks_or_playbook, check=False, verbosity=0, extra_env=None, extra_args=()):
+        """Run a playbook: a list of tasks (run on localhost, no facts), a list of plays, or playbook YAML text."""
+        workdir = self._workdir('playbook')
+        if isinstance(tasks_or_playbook, str):
+            text = tasks_or_playbook
+        else:
+            plays = list(tasks_or_playbook)
+            if not plays or not all(isinstance(play, dict) and 'hosts' in play for play in plays):
+                plays = [{'name': 'Integration test', 'hosts': 'localhost', 'gather_facts': False, 'tasks': plays}]
+            text = yaml.safe_dump(plays, sort_keys=False, default_flow_style=False)
+        path = os.path.join(workdir, 'playbook.yml')
+        with open(path, 'w') as playbook_file:
+            playbook_file.write(text)
+        command = [ansible_executable('ansible-playbook'), path]
+        return self._run(workdir, command, check, verbosity, extra_env, extra_args)
+
+    def adhoc(self, module, args=None, check=False, verbosity=0, extra_env=None, extra_args=(), pattern='localhost'):
+        """Run ``ansible PATTERN -m MODULE -a ARGS``; a dict of args is passed as JSON."""
+        workdir = self._workdir('adhoc')
+        command = [ansible_executable('ansible'), pattern, '-m', module]
+        if args is not None:
+            command += ['-a', args if isinstance(args, str) else json.dumps(args)]
+        return self._run(workdir, command, check, verbosity, extra_env, extra_args)
+
+    def _workdir(self, kind):
+        workdir = os.path.join(self.tmp_path, '%s-%d' % (kind, next(self._numbers)))
+        os.makedirs(workdir)
+        return workdir
+
+    def _environment(self, workdir, extra_env):
+        env = dict((name, value) for name, value in os.environ.items()
+                   if not name.startswith(('ANSIBLE_', 'NSIGHT_', 'WFBSS_')))
+        if self.emulator is not None:
+            env.update(self.emulator.env())
+        config = os.path.join(workdir, 'ansible.cfg')
+        with open(config, 'w') as config_file:
+            config_file.write('[defaults]\n')
+        env.update({
+            'ANSIBLE_CONFIG': config,  # no ansible.cfg from the checkout, $HOME or /etc
+            'ANSIBLE_COLLECTIONS_PATH': ensure_collection_link(),
+            'ANSIBLE_CALLBACK_PLUGINS': CALLBACK_DIR,
+            'ANSIBLE_CALLBACKS_ENABLED': CALLBACK_NAME,
+            'ANSIBLE_LOAD_CALLBACK_PLUGINS': '1',  # ad-hoc runs load non-stdout callbacks only with this
+            'MSP_TEST_RESULTS_FILE': os.path.join(workdir, 'results.jsonl'),
+            'ANSIBLE_STDOUT_CALLBACK': 'default',
+            'ANSIBLE_NOCOLOR': '1',
+            'ANSIBLE_FORCE_COLOR': '0',
+            'ANSIBLE_HOME': os.path.join(workdir, 'ansible-home'),
+            'ANSIBLE_LOCAL_TEMP': os.path.join(workdir, 'ansible-local-tmp'),
+            'ANSIBLE_REMOTE_TEMP': os.path.join(workdir, 'ansible-remote-tmp'),
+            'ANSIBLE_RETRY_FILES_ENABLED': '0',
+            'ANSIBLE_HOST_KEY_CHECKING': '0',
+            'PYTHONUNBUFFERED': '1',
+        })
+        for name, value in (extra_env or {}).items():
+            if value is None:
+                env.pop(name, None)
+            else:
+                env[name] = str(value)
+        return env
+
+    def _run(self, workdir, command, check, verbosity, extra_env, extra_args):
+        inventory = os.path.join(workdir, 'inventory.ini')
+        python = os.path.join(os.path.dirname(command[0]), 'python')
+        with open(inventory, 'w') as inventory_file:
+            inventory_file.write('localhost ansible_connection=local ansible_python_interpreter=%s\n'
+                                 % (python if os.path.exists(python) else sys.executable))
+        command = command + ['-i', inventory]
+        if check:
+            command.append('--check')
+        if verbosity:
+            command.append('-' + 'v' * verbosity)
+        command += list(extra_args)
+        env = self._environment(workdir, extra_env)
+        try:
+            finished = subprocess.run(command, cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, universal_newlines=True, timeout=self.timeout, check=False)
+        except subprocess.TimeoutExpired as expired:
+            raise AssertionError('%s did not finish in %ds\n--- stdout ---\n%s\n--- stderr ---\n%s'
+                                 % (' '.join(command), self.timeout, expired.stdout, expired.stderr))
+        return AnsibleRun(command, finished.returncode, finished.stdout, finished.stderr,
+                          read_results(env['MSP_TEST_RESULTS_FILE']), workdir)
+
+
+def read_results(path):
+    if not os.path.exists(path):
+        return []
+    with open(path) as results_file:
+        return [json.loads(line) for line in results_file if line.strip()]
