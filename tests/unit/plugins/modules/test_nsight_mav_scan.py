@@ -8,10 +8,14 @@ __metaclass__ = type
 
 import json
 import os
+import socket
 import subprocess
 import sys
+from urllib.parse import quote
 
 import pytest
+
+from ansible.module_utils.ansible_release import __version__ as ANSIBLE_CORE_VERSION
 
 from ansible_collections.msp.antivirus.plugins.module_utils.nsight import NsightReply
 from ansible_collections.msp.antivirus.plugins.modules import nsight_mav_scan
@@ -212,6 +216,33 @@ def test_server_echoing_key_never_reaches_output(nsight, run):
     assert API_KEY not in json.dumps(result.result)
 
 
+def core_at_least(major, minor):
+    return tuple(int(part) for part in ANSIBLE_CORE_VERSION.split(".")[:2]) >= (major, minor)
+
+
+@pytest.mark.skipif(not core_at_least(2, 19), reason="error tracebacks in results exist from ansible-core 2.19")
+@pytest.mark.xfail(strict=True, reason="BUG http.py HttpClient.request raises TransportError inside 'except requests...' "
+                                       "(implicit __context__); fail_json_from runs inside 'except', so with error "
+                                       "tracebacks enabled the result's 'exception' holds the URL-encoded api_key, "
+                                       "which Ansible's no_log (literal match) does not remove")
+def test_error_traceback_never_carries_url_encoded_key(capsys, monkeypatch):
+    # The module side caches whether tracebacks are wanted, once per process: forget it for this run.
+    from ansible.module_utils._internal import _traceback
+    monkeypatch.setattr(_traceback, "_module_tracebacks_enabled_events", None)
+    key = "unit/Key+with=chars"
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    result = run_module(nsight_mav_scan.main, dict(server="http://127.0.0.1:{0}".format(port), api_key=key, retries=0,
+                                                   state="paused", describe=True, _ansible_tracebacks_for=["error"]),
+                        capsys)
+    assert result.failed
+    assert "exception" in result.result  # tracebacks were on
+    assert key not in result.stdout
+    assert quote(key, safe="") not in result.stdout
+
+
 @pytest.mark.xfail(strict=True, reason="BUG http.py HttpClient.request: a connection dropped mid-body raises "
                                        "requests ChunkedEncodingError, which escapes main() as a traceback "
                                        "instead of a fail_json 'Could not reach N-sight' message")
@@ -380,4 +411,7 @@ def test_defaults_reach_the_client(capsys, monkeypatch):
 
 def test_api_key_is_no_log_in_invocation(nsight, run):
     result = run(deviceid=101, state="paused")
-    assert result["invocation"]["module_args"]["api_key"] != API_KEY
+    assert not result.failed
+    # ansible-core 2.21 no longer returns the invocation; where it does, the key is masked.
+    if "invocation" in result.result:
+        assert result["invocation"]["module_args"]["api_key"] != API_KEY
