@@ -380,3 +380,16 @@ def test_missing_libraries_reports_requests(monkeypatch):
     assert http.missing_libraries() == []
     monkeypatch.setattr(http, "HAS_REQUESTS", False)
     assert http.missing_libraries() == ["requests"]
+
+
+def test_proxy_from_environment_is_used(local_server, sleeps, monkeypatch):
+    # Error messages tell users to check their proxy: the environment's proxy must be honoured.
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", local_server.url)
+    monkeypatch.setenv("http_proxy", local_server.url)
+    local_server.script(Reply(body="via proxy"))
+    response = make_client(sleeps).request("GET", "http://nsight.invalid/api/", params={"apikey": SECRET})
+    assert response.text == "via proxy"
+    assert local_server.requests[0].headers["Host"] == "nsight.invalid"
+    assert local_server.requests[0].path == "/api/"

@@ -405,6 +405,24 @@ def test_bulk_non_fatal_error_does_not_skip():
     assert [call[1] for call in client.calls] == [1, 2, 3]
 
 
+def test_bulk_over_one_bounded_connection_pool(local_server, sleeps):
+    fake = FakeNsight(devices=dict((deviceid, ("vipre", ["RUNNING"])) for deviceid in range(1, 25)))
+
+    def slow(request):
+        reply = fake(request)
+        reply.delay = 0.05
+        return reply
+
+    local_server.router = slow
+    client = NsightClient(local_server.url, API_KEY, sleep=sleeps)
+    outcomes = ensure_state_bulk(client, list(range(1, 25)), "paused")
+    client.close()
+    assert [outcome.changed for outcome in outcomes] == [True] * 24
+    assert len(local_server.requests) == 24
+    # Concurrent, but never more connections than the pool (and the worker count) allows.
+    assert 1 < len(local_server.connections) <= mav.POOL_SIZE
+
+
 def test_bulk_check_mode_calls_no_action_service():
     client = FakeClient(scans={1: vipre("RUNNING"), 2: bitdefender("Scan Stopped")})
     outcomes = ensure_state_bulk(client, [1, 2, 3], "paused", check_mode=True)
