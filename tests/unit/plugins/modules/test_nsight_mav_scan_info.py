@@ -1,0 +1,96 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, msp.antivirus contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.msp.antivirus.plugins.modules import nsight_mav_scan_info
+from ansible_collections.msp.antivirus.tests.unit.helpers.fake_nsight import API_KEY, FakeNsight
+from ansible_collections.msp.antivirus.tests.unit.helpers.module_runner import run_module
+
+
+@pytest.fixture(autouse=True)
+def no_environment(monkeypatch):
+    for name in ("NSIGHT_SERVER", "NSIGHT_API_KEY", "NSIGHT_VALIDATE_CERTS"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def nsight(local_server):
+    local_server.router = FakeNsight(devices={
+        201: ("bitdefender", ["Scan Stopped", "Scan Finished Normally"]),
+        202: ("vipre", ["RUNNING"]),
+        203: ("vipre", []),
+    })
+    return local_server
+
+
+@pytest.fixture
+def run(nsight, capsys):
+    def runner(check_mode=False, **args):
+        args.setdefault("server", nsight.url)
+        args.setdefault("api_key", API_KEY)
+        args.setdefault("retries", 0)
+        result = run_module(nsight_mav_scan_info.main, args, capsys, check_mode=check_mode)
+        assert API_KEY not in result.stdout
+        return result
+    return runner
+
+
+def test_reads_each_device_finding_its_engine(nsight, run):
+    result = run(deviceids=[202, 201, 203, 202])
+    assert not result.failed, result
+    assert result["changed"] is False
+    devices = result["devices"]
+    assert [device["deviceid"] for device in devices] == [202, 201, 203]
+    assert [(device["engine"], device["state"]) for device in devices] == [
+        ("vipre", "running"), ("bitdefender", "paused"), (None, "none")]
+    assert devices[1]["newest"]["status"] == "Scan Stopped"
+    assert len(devices[1]["rows"]) == 2
+    assert devices[2]["newest"] is None and devices[2]["rows"] == []
+    asked = {}
+    for request in nsight.requests:
+        asked.setdefault(request.param("deviceid"), []).append(request.param("v"))
+    # Bitdefender (v omitted) first; VIPRE (v=1) only where nothing came back.
+    assert asked == {"202": [None, "1"], "201": [None], "203": [None, "1"]}
+    assert all(request.param("service") == "list_mav_scans" for request in nsight.requests)
+
+
+@pytest.mark.parametrize("engine, version", [("vipre", "1"), ("bitdefender", "2")])
+def test_explicit_engine_is_asked_once(nsight, run, engine, version):
+    result = run(deviceid=202, engine=engine, details=True)
+    assert not result.failed, result
+    assert [request.param("v") for request in nsight.requests] == [version]
+    assert nsight.requests[0].param("details") == "YES"
+    assert result["devices"][0]["engine"] == engine
+
+
+def test_check_mode_reads_too(nsight, run):
+    result = run(check_mode=True, deviceid=201)
+    assert not result.failed, result
+    assert result["devices"][0]["state"] == "paused"
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (dict(deviceid=0), "deviceid must be a positive integer"),
+    (dict(deviceids=[]), "deviceids is empty"),
+    (dict(), "deviceid"),
+    (dict(deviceid=1, engine="norton"), "engine"),
+    (dict(deviceid=1, timeout=0), "timeout must be a positive number"),
+    (dict(deviceid=1, server="ftp://x"), "unsupported scheme"),
+])
+def test_bad_input_fails_without_any_request(nsight, run, args, fragment):
+    result = run(**args)
+    assert result.failed
+    assert fragment in result["msg"]
+    assert nsight.requests == []
+
+
+def test_unknown_device_fails_with_api_code(nsight, run):
+    result = run(deviceid=999)
+    assert result.failed
+    assert result["api_code"] == 4
