@@ -30,6 +30,9 @@ class InvalidOptionError(MspAntivirusError):
 class TransportError(MspAntivirusError):
     """The service could not be reached, or answered nothing usable, after every retry."""
 
+    # Whether another attempt might succeed (a refused connection may; a bad certificate will not).
+    retryable = False
+
 
 class HttpStatusError(MspAntivirusError):
     """The service answered an HTTP status the client does not expect."""
@@ -56,6 +59,19 @@ def fail_on_missing_libraries(module, missing):
 
 
 def fail_json_from(module, error, **result):
-    """Turn a typed error into ``module.fail_json``: the single mapping point for every module."""
+    """Turn a typed error into ``module.fail_json``: the single mapping point for every module.
+
+    Call it outside any ``except`` block: at -vvv, ansible-core 2.17 attaches the exception being
+    handled as a stack trace, and a user's error deserves only its message.
+    """
     result.update(error.details)
     module.fail_json(msg=error.message, **result)
+
+
+def run_module(module, function):
+    """``function(module)``, which ends in exit_json or fail_json; a typed error becomes fail_json."""
+    try:
+        function(module)
+    except MspAntivirusError as caught:
+        error = caught
+    fail_json_from(module, error)

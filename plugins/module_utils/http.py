@@ -74,10 +74,11 @@ class Redactor:
 
 def excerpt(text, redact):
     """A short, single-line, redacted piece of a body for error messages."""
-    text = re.sub(r"\s+", " ", text or "").strip()
+    # Redact before cutting, so a cut cannot keep half of a secret.
+    text = redact(re.sub(r"\s+", " ", text or "").strip())
     if len(text) > EXCERPT_LENGTH:
         text = text[:EXCERPT_LENGTH] + "..."
-    return redact(text)
+    return text
 
 
 def split_base_url(value, option, example):
@@ -109,7 +110,7 @@ def parse_retry_after(value, now=None):
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if re.match(r"^[0-9]+$", value):
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -123,7 +124,8 @@ def parse_retry_after(value, now=None):
 
 def backoff_delay(attempt, retry_after=None):
     """Exponential backoff with jitter, never shorter than Retry-After, never over the cap."""
-    ceiling = min(MAX_DELAY_SECONDS, BACKOFF_BASE_SECONDS * (2 ** attempt))
+    # The exponent is bounded so that a huge retries value cannot overflow the float.
+    ceiling = min(MAX_DELAY_SECONDS, BACKOFF_BASE_SECONDS * (2 ** min(attempt, 16)))
     # "Equal jitter": half fixed, half random, so concurrent retries spread out
     # without ever retrying at once.
     delay = ceiling / 2 + random.uniform(0, ceiling / 2)
@@ -138,6 +140,14 @@ def concurrent_map(function, items, workers=POOL_SIZE):
     items = list(items)
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(items)))) as pool:
         return list(pool.map(function, items))
+
+
+# Failures that a later attempt may not meet: refused or reset connections, timeouts,
+# a connection dropped in the middle of a body.
+RETRYABLE_EXCEPTIONS = (
+    (requests.exceptions.ConnectionError, requests.exceptions.Timeout, requests.exceptions.ChunkedEncodingError,
+     requests.exceptions.ContentDecodingError) if HAS_REQUESTS else ()
+)
 
 
 def is_retryable_status(status):
@@ -180,36 +190,47 @@ class HttpClient:
             prepared = self.session.prepare_request(requests.Request(method, url, params=params, headers=headers))
             if sign is not None:
                 sign(prepared)
-            retry_after = None
+            # Session.send alone ignores REQUESTS_CA_BUNDLE and friends; Session.request would merge them.
+            settings = self.session.merge_environment_settings(prepared.url, {}, None, self.session.verify, None)
+            response, failure, retry_after = None, None, None
             try:
-                response = self.session.send(prepared, timeout=self.timeout)
+                response = self.session.send(prepared, timeout=self.timeout, **settings)
             except requests.exceptions.SSLError as exc:
-                # A certificate problem does not heal by retrying.
-                raise TransportError(
-                    "TLS verification failed for {0}: {1}. Check the {2} option, or set validate_certs=false "
-                    "only for a host you trust (a local emulator).".format(
-                        self.redact(prepared.url), self.redact(exc), self.url_option),
-                    url=self.redact(prepared.url))
-            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-                if attempt >= self.retries:
-                    raise self._transport_error(prepared.url, exc, attempt + 1)
-            else:
+                failure = self._tls_error(prepared.url, exc)
+            except RETRYABLE_EXCEPTIONS as exc:
+                failure = self._transport_error(prepared.url, exc, attempt + 1)
+            except requests.exceptions.RequestException as exc:
+                failure = self._transport_error(prepared.url, exc, attempt + 1)
+            # Errors are raised out here, not in the except blocks, so that no exception
+            # chain carries the unredacted URL of the requests exception.
+            if response is not None:
                 if not is_retryable_status(response.status_code) or attempt >= self.retries:
                     return response
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            elif not failure.retryable or attempt >= self.retries:
+                raise failure
             self._sleep(backoff_delay(attempt, retry_after))
             attempt += 1
+
+    def _tls_error(self, url, exc):
+        # A certificate problem does not heal by retrying.
+        return TransportError(
+            "TLS verification failed for {0}: {1}. Check the {2} option, or set validate_certs=false "
+            "only for a host you trust (a local emulator).".format(self.redact(url), self.redact(exc), self.url_option),
+            url=self.redact(url))
 
     def _transport_error(self, url, exc, attempts):
         if isinstance(exc, requests.exceptions.Timeout):
             reason = "no answer within {0} s".format(self.timeout)
         else:
             reason = self.redact(exc)
-        return TransportError(
+        error = TransportError(
             "Could not reach {0} at {1} after {2} attempt(s): {3}. Check the {4} option, the network path to it "
             "(DNS, proxy, firewall), and the timeout and retries options.".format(
                 self.service, self.redact(url), attempts, reason, self.url_option),
             url=self.redact(url))
+        error.retryable = isinstance(exc, RETRYABLE_EXCEPTIONS)
+        return error
 
     def close(self):
         self.session.close()

@@ -104,7 +104,7 @@ class NsightClient:
         url = self.redact(response.url)
         if response.status_code != 200:
             raise self._status_error(service, response, url)
-        return self._parse(service, response.text, url)
+        return self._parse(service, response, url)
 
     def _status_error(self, service, response, url):
         status = response.status_code
@@ -120,21 +120,29 @@ class NsightClient:
                 status, service, url, hint, http.excerpt(response.text, self.redact)),
             http_status=status, url=url)
 
-    def _parse(self, service, body, url):
-        try:
-            # Entity declarations are refused (xmltodict's default, stated here
-            # so it cannot silently change): no billion laughs, no XXE.
-            document = xmltodict.parse(body, disable_entities=True)
-        except (ExpatError, ValueError) as exc:
+    def _parse(self, service, response, url):
+        # The bytes, not response.text: the XML prolog, not a charset-less header, names the encoding.
+        body = response.content
+        text = body.decode("utf-8", "replace")
+        problem = None
+        if b"<!ENTITY" in body:
+            # Refused whatever the xmltodict version (older ones drop entities silently): no billion laughs, no XXE.
+            problem = "entity declarations are refused"
+        else:
+            try:
+                document = xmltodict.parse(body, disable_entities=True)
+            except (ExpatError, ValueError) as exc:
+                problem = self.redact(exc)
+        if problem is not None:
             raise ResponseParseError(
                 "N-sight answered {0} with a body that is not acceptable XML ({1}). Check that server is the "
-                "N-sight API host. Body: {2}".format(service, self.redact(exc), http.excerpt(body, self.redact)),
+                "N-sight API host. Body: {2}".format(service, problem, http.excerpt(text, self.redact)),
                 url=url)
         result = document.get("result") if isinstance(document, dict) else None
         if not isinstance(result, dict) or result.get("@status") not in ("OK", "FAIL"):
             raise ResponseParseError(
                 "N-sight answered {0} without the documented <result status=\"OK|FAIL\"> envelope. Check that "
-                "server is the N-sight API host. Body: {1}".format(service, http.excerpt(body, self.redact)),
+                "server is the N-sight API host. Body: {1}".format(service, http.excerpt(text, self.redact)),
                 url=url)
         if result.get("error") is not None:
             raise self._api_error(service, result["error"], url)
@@ -176,9 +184,8 @@ class NsightClient:
         if not isinstance(description, dict):
             raise ResponseParseError("N-sight answered {0} describe=true without a <service> element.".format(service))
         parameters = description.get("parameters")
-        if isinstance(parameters, dict):
-            description = dict(description, parameters=as_list(parameters.get("parameter")))
-        return description
+        parameters = as_list(parameters.get("parameter")) if isinstance(parameters, dict) else []
+        return dict(description, parameters=parameters)
 
     def list_mav_scans(self, deviceid, details="NO", engine_version=None):
         return self.rows("list_mav_scans", "items", "scan", deviceid=deviceid, details=details, v=engine_version)

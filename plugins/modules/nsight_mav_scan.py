@@ -208,8 +208,8 @@ from ansible_collections.msp.antivirus.plugins.module_utils.arguments import (
     device_ids,
     nsight_client_args,
 )
-from ansible_collections.msp.antivirus.plugins.module_utils.errors import MspAntivirusError, fail_json_from, fail_on_missing_libraries
-from ansible_collections.msp.antivirus.plugins.module_utils.mav import STATE_SERVICES, ensure_state, ensure_state_bulk
+from ansible_collections.msp.antivirus.plugins.module_utils.errors import fail_on_missing_libraries, run_module
+from ansible_collections.msp.antivirus.plugins.module_utils.mav import STATE_SERVICES, ensure_state_bulk
 from ansible_collections.msp.antivirus.plugins.module_utils.nsight import NsightClient, missing_libraries
 
 
@@ -221,21 +221,27 @@ def summarise(results):
     return "{changed} device(s) changed, {unchanged} unchanged, {failed} failed.".format(**counts)
 
 
-def run(module, client, ids):
+def run(module):
     params = module.params
     service = STATE_SERVICES[params["state"]]
-    if params["describe"]:
-        description = client.describe(service)
-        module.exit_json(changed=False, service=service, api_status="OK", description=description,
-                         msg="Description of {0}; no action taken.".format(service))
+    # Bad input fails here, before a client exists or a request is sent.
+    ids = [] if params["describe"] else device_ids(params, "describe=true")
+    client = NsightClient(**nsight_client_args(params))
+    try:
+        if params["describe"]:
+            description = client.describe(service)
+            module.exit_json(changed=False, service=service, api_status="OK", description=description,
+                             msg="Description of {0}; no action taken.".format(service))
+        outcomes = ensure_state_bulk(client, ids, params["state"], module.check_mode)
+    finally:
+        client.close()
 
+    results = [outcome.as_dict() for outcome in outcomes]
     if params["deviceids"] is None:
-        outcome = ensure_state(client, ids[0], params["state"], module.check_mode).as_dict()
-        if outcome.pop("failed", False):
-            module.fail_json(**outcome)
-        module.exit_json(**outcome)
-
-    results = [outcome.as_dict() for outcome in ensure_state_bulk(client, ids, params["state"], module.check_mode)]
+        result = results[0]
+        if result.pop("failed", False):
+            module.fail_json(**result)
+        module.exit_json(**result)
     summary = dict(changed=any(result["changed"] for result in results), service=service,
                    results=results, msg=summarise(results))
     if any(result.get("failed") for result in results):
@@ -255,16 +261,7 @@ def main():
         supports_check_mode=True,
     )
     fail_on_missing_libraries(module, missing_libraries())
-    try:
-        # Bad input fails here, before a client exists or a request is sent.
-        ids = [] if module.params["describe"] else device_ids(module.params, "describe=true")
-        client = NsightClient(**nsight_client_args(module.params))
-        try:
-            run(module, client, ids)
-        finally:
-            client.close()
-    except MspAntivirusError as error:
-        fail_json_from(module, error)
+    run_module(module, run)
 
 
 if __name__ == "__main__":

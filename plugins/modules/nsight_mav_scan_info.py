@@ -136,10 +136,24 @@ from ansible_collections.msp.antivirus.plugins.module_utils.arguments import (
     device_ids,
     nsight_client_args,
 )
-from ansible_collections.msp.antivirus.plugins.module_utils.errors import MspAntivirusError, fail_json_from, fail_on_missing_libraries
+from ansible_collections.msp.antivirus.plugins.module_utils.errors import fail_on_missing_libraries, run_module
 from ansible_collections.msp.antivirus.plugins.module_utils.http import concurrent_map
 from ansible_collections.msp.antivirus.plugins.module_utils.mav import ENGINE_VERSIONS, read_scans
 from ansible_collections.msp.antivirus.plugins.module_utils.nsight import NsightClient, missing_libraries
+
+
+def read(module):
+    params = module.params
+    details = "YES" if params["details"] else "NO"
+    engine = None if params["engine"] == "auto" else params["engine"]
+    # Bad input fails here, before a client exists or a request is sent.
+    ids = device_ids(params)
+    client = NsightClient(**nsight_client_args(params))
+    try:
+        readings = concurrent_map(lambda deviceid: read_scans(client, deviceid, details, engine), ids)
+    finally:
+        client.close()
+    module.exit_json(changed=False, devices=[reading.as_dict() for reading in readings])
 
 
 def main():
@@ -154,20 +168,7 @@ def main():
         supports_check_mode=True,
     )
     fail_on_missing_libraries(module, missing_libraries())
-    params = module.params
-    details = "YES" if params["details"] else "NO"
-    engine = None if params["engine"] == "auto" else params["engine"]
-    try:
-        # Bad input fails here, before a client exists or a request is sent.
-        ids = device_ids(params)
-        client = NsightClient(**nsight_client_args(params))
-        try:
-            readings = concurrent_map(lambda deviceid: read_scans(client, deviceid, details, engine), ids)
-        finally:
-            client.close()
-    except MspAntivirusError as error:
-        fail_json_from(module, error)
-    module.exit_json(changed=False, devices=[reading.as_dict() for reading in readings])
+    run_module(module, read)
 
 
 if __name__ == "__main__":

@@ -93,9 +93,19 @@ cids:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.msp.antivirus.plugins.module_utils.arguments import WFBSS_CONNECTION_ARGS, wfbss_client_args
-from ansible_collections.msp.antivirus.plugins.module_utils.errors import MspAntivirusError, fail_json_from, fail_on_missing_libraries
+from ansible_collections.msp.antivirus.plugins.module_utils.errors import fail_on_missing_libraries, run_module
 from ansible_collections.msp.antivirus.plugins.module_utils.http import missing_libraries
 from ansible_collections.msp.antivirus.plugins.module_utils.wfbss import WfbssClient
+
+
+def find_customers(module):
+    client = WfbssClient(**wfbss_client_args(module.params))
+    try:
+        customers = client.customers(module.params["name"])
+    finally:
+        client.close()
+    module.exit_json(changed=False, customers=customers,
+                     cids=[customer["id"] for customer in customers if isinstance(customer, dict) and customer.get("id")])
 
 
 def main():
@@ -105,16 +115,7 @@ def main():
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     fail_on_missing_libraries(module, missing_libraries())
-    try:
-        client = WfbssClient(**wfbss_client_args(module.params))
-        try:
-            customers = client.customers(module.params["name"])
-        finally:
-            client.close()
-    except MspAntivirusError as error:
-        fail_json_from(module, error)
-    module.exit_json(changed=False, customers=customers,
-                     cids=[customer["id"] for customer in customers if isinstance(customer, dict) and customer.get("id")])
+    run_module(module, find_customers)
 
 
 if __name__ == "__main__":

@@ -155,6 +155,7 @@ from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
     MspAntivirusError,
     fail_json_from,
     fail_on_missing_libraries,
+    run_module,
 )
 from ansible_collections.msp.antivirus.plugins.module_utils.http import missing_libraries
 from ansible_collections.msp.antivirus.plugins.module_utils.wfbss import RESET_EVENTS, RESET_TYPES, WfbssClient, batches
@@ -185,6 +186,41 @@ def reset_events(params):
     return list(dict.fromkeys(events))
 
 
+def reset(module):
+    params = module.params
+    # Bad input fails here, before a client exists or a request is sent.
+    commands = batches(customer_ids(params))
+    events = reset_events(params)
+    client = WfbssClient(**wfbss_client_args(params))
+
+    result = dict(changed=True, tasks=[], batches=commands)
+    count = sum(len(cids) for cids in commands)
+    if module.check_mode:
+        module.exit_json(msg="Would send {0} reset command(s) of type {1} for {2} customer(s).".format(
+            len(commands), params["type"], count), **result)
+    failure = None
+    try:
+        for index, cids in enumerate(commands):
+            try:
+                task = client.reset(params["type"], cids, events)
+            except MspAntivirusError as error:
+                failure = error
+                break
+            result["tasks"].append(dict(task, cids=cids))
+    finally:
+        client.close()
+    if failure is not None:
+        # The tasks already created are real changes: report them beside the failure.
+        sent = len(result["tasks"])
+        if len(commands) > 1:
+            failure.message += " {0} of {1} command(s) were sent before this one.".format(sent, len(commands))
+        result["not_reset"] = [cid for batch in commands[sent:] for cid in batch]
+        result["changed"] = sent > 0
+        fail_json_from(module, failure, **result)
+    module.exit_json(msg="Sent {0} reset command(s) of type {1} for {2} customer(s).".format(
+        len(commands), params["type"], count), **result)
+
+
 def main():
     argument_spec = dict(
         type=dict(type="str", required=True, choices=list(RESET_TYPES)),
@@ -194,36 +230,7 @@ def main():
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     fail_on_missing_libraries(module, missing_libraries())
-    params = module.params
-    try:
-        # Bad input fails here, before a client exists or a request is sent.
-        commands = batches(customer_ids(params))
-        events = reset_events(params)
-        client = WfbssClient(**wfbss_client_args(params))
-    except MspAntivirusError as error:
-        fail_json_from(module, error)
-
-    result = dict(changed=True, tasks=[], batches=commands)
-    count = sum(len(cids) for cids in commands)
-    if module.check_mode:
-        module.exit_json(msg="Would send {0} reset command(s) of type {1} for {2} customer(s).".format(
-            len(commands), params["type"], count), **result)
-    try:
-        for index, cids in enumerate(commands):
-            try:
-                task = client.reset(params["type"], cids, events)
-            except MspAntivirusError as error:
-                # The tasks already created are real changes: report them beside the failure.
-                if len(commands) > 1:
-                    error.message += " {0} of {1} command(s) were sent before this one.".format(index, len(commands))
-                result["not_reset"] = [cid for batch in commands[index:] for cid in batch]
-                result["changed"] = index > 0
-                fail_json_from(module, error, **result)
-            result["tasks"].append(dict(task, cids=cids))
-    finally:
-        client.close()
-    module.exit_json(msg="Sent {0} reset command(s) of type {1} for {2} customer(s).".format(
-        len(commands), params["type"], count), **result)
+    run_module(module, reset)
 
 
 if __name__ == "__main__":

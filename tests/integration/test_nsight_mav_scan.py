@@ -269,7 +269,7 @@ def test_latency_within_the_timeout_is_fine(emulator, run_playbook):
 
 @pytest.mark.parametrize("kind, expected", [
     ("malformed", "not acceptable XML"),
-    ("entity", "entities are disabled"),
+    ("entity", "entity declarations are refused"),
 ])
 def test_bad_bodies_fail_with_an_excerpt_and_no_traceback(emulator, run_playbook, kind, expected):
     emulator.server.add_fault(api="nsight", kind=kind)

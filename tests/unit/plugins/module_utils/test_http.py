@@ -99,8 +99,6 @@ def test_parse_retry_after_garbage_is_none(value):
     assert parse_retry_after(value) is None
 
 
-@pytest.mark.xfail(strict=True, reason="BUG http.py parse_retry_after: str.isdigit() accepts superscript digits "
-                                       "(latin-1 header bytes 0xB2/0xB3/0xB9) that float() rejects -> ValueError")
 def test_parse_retry_after_superscript_digit_is_garbage():
     # http.client decodes headers as latin-1, so a server byte 0xB2 arrives as u"\u00b2".
     assert parse_retry_after(u"\u00b2") is None
@@ -139,8 +137,6 @@ def test_backoff_capped():
     assert backoff_delay(0, retry_after=3600.0) == MAX_DELAY_SECONDS
 
 
-@pytest.mark.xfail(strict=True, reason="BUG http.py backoff_delay: BACKOFF_BASE_SECONDS * 2 ** attempt overflows "
-                                       "float for attempt >= 1024 (OverflowError) instead of staying at the cap")
 def test_backoff_capped_for_any_attempt():
     assert backoff_delay(1100) <= MAX_DELAY_SECONDS
 
@@ -297,9 +293,6 @@ def test_unreachable_port_is_transport_error(sleeps):
     assert len(sleeps.delays) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="BUG http.py HttpClient.request: TransportError is raised inside the "
-                                       "'except requests...' block without 'from None', so its __context__ is the "
-                                       "requests exception whose text holds the unredacted URL with the key")
 def test_transport_error_traceback_never_carries_key(sleeps):
     with pytest.raises(TransportError) as raised:
         make_client(sleeps, retries=0).request("GET", "http://127.0.0.1:{0}/api/".format(free_port()),
@@ -321,9 +314,6 @@ def test_tls_failure_not_retried_and_redacted(local_server, sleeps):
     assert len(local_server.connections) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="BUG http.py HttpClient.request: a connection dropped in the middle of the "
-                                       "body raises requests ChunkedEncodingError, which is neither retried nor "
-                                       "turned into TransportError (escapes as a raw requests exception)")
 def test_connection_dropped_mid_body_is_retried(local_server, sleeps):
     local_server.script(Truncate(), Reply(body="ok"))
     response = make_client(sleeps).request("GET", api_url(local_server), params={"apikey": SECRET})

@@ -112,9 +112,6 @@ def test_call_utf8_body_with_charset(local_server, client):
     assert client.call("mav_scan_pause", deviceid=1).msg == u"Ger\u00e4t offline"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG nsight.py NsightClient.call: parses response.text, which requests decodes "
-                                       "as ISO-8859-1 for text/xml without a charset, ignoring the XML declaration "
-                                       "encoding=UTF-8 -> non-ASCII text arrives garbled")
 def test_call_utf8_body_declared_only_in_xml_prolog(local_server, client):
     body = u'<?xml version="1.0" encoding="UTF-8"?><result status="FAIL"><msg>Ger\u00e4t offline</msg></result>'
     local_server.script(Reply(body=body, content_type="text/xml"))
@@ -288,8 +285,6 @@ def test_html_body_echoing_key_is_redacted(local_server, client):
     assert_no_key(raised.value)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG module_utils excerpt() (http.py, formerly nsight.py): the body is cut to EXCERPT_LENGTH before it is "
-                                       "redacted, so a key straddling the cut leaks its first characters")
 def test_excerpt_never_leaks_part_of_key(local_server, client):
     # The key starts 190 characters in: the 200-character cut keeps its first 10 characters.
     body = "x" * 186 + "key " + API_KEY + " rejected"

@@ -221,10 +221,6 @@ def core_at_least(major, minor):
 
 
 @pytest.mark.skipif(not core_at_least(2, 19), reason="error tracebacks in results exist from ansible-core 2.19")
-@pytest.mark.xfail(strict=True, reason="BUG http.py HttpClient.request raises TransportError inside 'except requests...' "
-                                       "(implicit __context__); fail_json_from runs inside 'except', so with error "
-                                       "tracebacks enabled the result's 'exception' holds the URL-encoded api_key, "
-                                       "which Ansible's no_log (literal match) does not remove")
 def test_error_traceback_never_carries_url_encoded_key(capsys, monkeypatch):
     # The module side caches whether tracebacks are wanted, once per process: forget it for this run.
     from ansible.module_utils._internal import _traceback
@@ -243,9 +239,6 @@ def test_error_traceback_never_carries_url_encoded_key(capsys, monkeypatch):
     assert quote(key, safe="") not in result.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="BUG http.py HttpClient.request: a connection dropped mid-body raises "
-                                       "requests ChunkedEncodingError, which escapes main() as a traceback "
-                                       "instead of a fail_json 'Could not reach N-sight' message")
 def test_connection_dropped_mid_body_fails_cleanly(nsight, run):
     nsight.script(Truncate())
     result = run(deviceid=101, state="paused")
