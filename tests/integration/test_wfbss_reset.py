@@ -13,10 +13,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import pytest
-from ansible.release import __version__ as ANSIBLE_CORE_VERSION
 
-# The harness runs the ansible-playbook of this interpreter's environment.
-ANSIBLE_CORE = tuple(int(part) for part in ANSIBLE_CORE_VERSION.split(".")[:2])
 ACME_CORP = "640FE47F-5118-4D79-8221-A35D0DE2EE2C"
 ACME_LOGISTICS = "549390C2-61B3-417E-B1F0-8955A63C08F3"
 ALL_EVENTS = [
@@ -390,10 +387,6 @@ def test_bad_input_sends_nothing(emulator, run_playbook, assert_no_secrets):
     assert_no_secrets(run.stdout, run.stderr, run.results)
 
 
-@pytest.mark.xfail(ANSIBLE_CORE < (2, 19), strict=True, reason=(
-    "plugins/module_utils/errors.py fail_json_from() is called inside the modules' `except MspAntivirusError` "
-    "blocks; ansible-core 2.17's fail_json adds the pending exception's stack frames as `exception` at -vvv and "
-    "the callback prints 'The full traceback is:' for a plain user error"))
 def test_user_errors_carry_no_stack_frames_at_high_verbosity(emulator, run_playbook):
     run = run_playbook([
         reset_task("Wrong secret", ignore_errors=True, type="counter", cids=[ACME_CORP],
