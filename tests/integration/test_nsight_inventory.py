@@ -1,0 +1,347 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, msp.antivirus developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The inventory plugin msp.antivirus.nsight against the emulator: real ansible-inventory and ansible-playbook runs.
+
+The emulator holds 16 devices (1001-1016) of 3 clients (101 Northwind Dental, 102 Contoso Logistics,
+103 Fabrikam Legal) in 7 sites (201-207); 1011 and 1012 are both named RECEPTION-PC; 1012, 1013 and
+1014 are offline. A whole walk is 1 list_clients + 3 list_sites + 7 list_servers + 7 list_workstations.
+"""
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import yaml
+
+import harness
+
+PATCH_TASKS = os.path.join(harness.HERE, 'files', 'record_patch.yml')
+SITES = {101: [201, 202], 102: [203, 204, 205], 103: [206, 207]}
+
+
+# ---- helpers -------------------------------------------------------------------------------
+
+def write_config(path, emulator, **options):
+    """A *.nsight.yml source for the emulator; the API key comes from NSIGHT_API_KEY (set by the harness)."""
+    config = {'plugin': 'msp.antivirus.nsight', 'server': emulator.url}
+    config.update(options)
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+def run_inventory(ansible_runner, config, *args, **kwargs):
+    """``ansible-inventory -i CONFIG ARGS`` with the environment the harness gives every ansible run.
+
+    The harness runs only ansible-playbook and ansible (its _run adds its own localhost inventory), so this
+    reuses its _workdir and _environment and starts ansible-inventory itself. kwargs: extra_env.
+    """
+    workdir = ansible_runner._workdir('inventory')  # pylint: disable=protected-access
+    env = ansible_runner._environment(workdir, kwargs.get('extra_env'))  # pylint: disable=protected-access
+    command = [harness.ansible_executable('ansible-inventory'), '-i', str(config)] + list(args)
+    finished = subprocess.run(command, cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, universal_newlines=True, timeout=ansible_runner.timeout,
+                              check=False)
+    return harness.AnsibleRun(command, finished.returncode, finished.stdout, finished.stderr, [], workdir)
+
+
+def plain(value):
+    """--list output without the {"__ansible_unsafe": ...} wrappers that ansible-core 2.19+ puts on API strings."""
+    if isinstance(value, dict):
+        if set(value) == {'__ansible_unsafe'}:
+            return value['__ansible_unsafe']
+        return dict((key, plain(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value
+
+
+def listing(run):
+    run.assert_rc(0)
+    return plain(json.loads(run.stdout))
+
+
+def hostvars(data):
+    return data['_meta']['hostvars']
+
+
+def members(data, group):
+    return set(data.get(group, {}).get('hosts', []))
+
+
+def flat(text):
+    """Warnings are wrapped at the terminal width by some ansible-core versions: compare on single spaces."""
+    return ' '.join(text.split())
+
+
+def devices(emulator):
+    return dict((device['id'], device) for device in emulator.control('GET', 'devices') if device['id'] < 50000)
+
+
+def expected_hostname(device, all_devices):
+    same = [other for other in all_devices.values() if other['name'] == device['name']]
+    return device['name'] if len(same) == 1 else '%s_%d' % (device['name'], device['id'])
+
+
+def walk_calls(emulator):
+    """(service, id parameter) of every N-sight call, in order."""
+    out = []
+    for call in emulator.calls():
+        params = call['params']
+        out.append((call['service'], params.get('clientid') or params.get('siteid')))
+    return out
+
+
+def full_walk(clients=(101, 102, 103), types=('server', 'workstation')):
+    """The multiset of calls a walk over these clients makes (sorted, as the walk is concurrent)."""
+    calls = [('list_clients', None)] + [('list_sites', str(client)) for client in clients]
+    for client in clients:
+        for site in SITES[client]:
+            calls += [('list_%ss' % kind, str(site)) for kind in types]
+    return sorted(calls, key=str)
+
+
+def clear_calls(emulator):
+    emulator.control('DELETE', 'calls')
+
+
+# ---- tests -------------------------------------------------------------------------------------
+
+def test_list_and_graph_every_device(emulator, ansible_runner, tmp_path, assert_no_secrets):
+    config = write_config(tmp_path / 'estate.nsight.yml', emulator)
+    run = run_inventory(ansible_runner, config, '--list')
+    data = listing(run)
+    known = devices(emulator)
+    assert len(known) == 16
+    hosts = hostvars(data)
+    assert len(hosts) == 16, sorted(hosts)
+    # Devices that share a name get name_deviceid; the others keep their name.
+    assert 'RECEPTION-PC_1011' in hosts and 'RECEPTION-PC_1012' in hosts and 'RECEPTION-PC' not in hosts
+    assert 'NW-DC01' in hosts
+    for deviceid, device in known.items():
+        host = hosts[expected_hostname(device, known)]
+        assert host == {
+            'nsight_deviceid': deviceid,
+            'nsight_client': device['client'],
+            'nsight_clientid': device['clientid'],
+            'nsight_site': device['site'],
+            'nsight_siteid': device['siteid'],
+            'nsight_device_type': device['type'],
+            'nsight_name': device['name'],
+            'nsight_os': device['os'],
+            'nsight_ip': device['ip'],
+            'nsight_online': bool(device['online']),
+        }, (deviceid, host)
+    assert hosts['RECEPTION-PC_1012']['nsight_online'] is False
+    assert hosts['RECEPTION-PC_1011']['nsight_client'] == 'Northwind Dental'
+    assert hosts['RECEPTION-PC_1012']['nsight_client'] == 'Contoso Logistics'
+
+    # One group per client and per site.
+    assert members(data, 'nsight_client_Northwind_Dental') == {'NW-DC01', 'NW-FS01', 'NW-APP01', 'NW-WS-LAB',
+                                                               'RECEPTION-PC_1011'}
+    assert members(data, 'nsight_site_Northwind_Dental_Main_Office') == {'NW-DC01', 'NW-FS01', 'RECEPTION-PC_1011'}
+    assert members(data, 'nsight_site_Contoso_Logistics_Head_Office') == {'CL-SQL01', 'CL-WEB01', 'RECEPTION-PC_1012'}
+    for device in known.values():
+        name = expected_hostname(device, known)
+        client = re.sub(r'[^A-Za-z0-9_]', '_', device['client'])
+        site = re.sub(r'[^A-Za-z0-9_]', '_', device['site'])
+        assert name in members(data, 'nsight_client_' + client), (name, client)
+        assert name in members(data, 'nsight_site_%s_%s' % (client, site)), (name, site)
+
+    # One walk: every listing once, all answered OK.
+    assert sorted(walk_calls(emulator), key=str) == full_walk()
+    assert all(call['api_status'] == 'OK' for call in emulator.calls())
+
+    graph = run_inventory(ansible_runner, config, '--graph')
+    graph.assert_rc(0)
+    assert '@nsight_client_Fabrikam_Legal:' in graph.stdout
+    assert '@nsight_site_Fabrikam_Legal_Archive:' in graph.stdout
+    for name in ('RECEPTION-PC_1011', 'RECEPTION-PC_1012', 'FB-WS-SCANNER', 'CL-WS-DRIVER'):
+        assert '|--%s\n' % name in graph.stdout
+    assert len(set(re.findall(r'\|--([^@\s][^\s]*)$', graph.stdout, re.MULTILINE))) == 16
+    assert_no_secrets(run.stdout, run.stderr, graph.stdout, graph.stderr)
+
+
+def test_filters_by_client_site_and_device_type(emulator, ansible_runner, tmp_path):
+    # Clients by name (any letter case) and by id: only their sites are listed.
+    by_client = write_config(tmp_path / 'clients.nsight.yml', emulator, clients=['northwind dental', '103'])
+    data = listing(run_inventory(ansible_runner, by_client, '--list'))
+    assert set(host['nsight_clientid'] for host in hostvars(data).values()) == {101, 103}
+    assert len(hostvars(data)) == 10
+    assert 'RECEPTION-PC' in hostvars(data)  # its namesake in client 102 is filtered out: no suffix needed
+    assert sorted(walk_calls(emulator), key=str) == full_walk(clients=(101, 103))
+
+    # Sites by name and by id, across clients.
+    clear_calls(emulator)
+    by_site = write_config(tmp_path / 'sites.nsight.yml', emulator, sites=['Head Office', '207'])
+    data = listing(run_inventory(ansible_runner, by_site, '--list'))
+    assert sorted(hostvars(data)) == ['CL-SQL01', 'CL-WEB01', 'FB-ARCHIVE01', 'FB-WS-SCANNER', 'RECEPTION-PC']
+    assert set(host['nsight_siteid'] for host in hostvars(data).values()) == {203, 207}
+    listed = [site for service, site in walk_calls(emulator) if service in ('list_servers', 'list_workstations')]
+    assert sorted(listed) == ['203', '203', '207', '207']
+
+    # Servers only: no workstation listing at all.
+    clear_calls(emulator)
+    servers = write_config(tmp_path / 'servers.nsight.yml', emulator, device_types=['server'])
+    data = listing(run_inventory(ansible_runner, servers, '--list'))
+    known = devices(emulator)
+    assert sorted(host['nsight_deviceid'] for host in hostvars(data).values()) == sorted(
+        deviceid for deviceid, device in known.items() if device['type'] == 'server')
+    assert all(host['nsight_device_type'] == 'server' for host in hostvars(data).values())
+    assert len(hostvars(data)) == 8
+    assert sorted(walk_calls(emulator), key=str) == full_walk(types=('server',))
+
+
+def test_constructed_compose_groups_keyed_groups_and_strict(emulator, ansible_runner, tmp_path):
+    constructed = write_config(
+        tmp_path / 'constructed.nsight.yml', emulator, strict=False,
+        compose={'ansible_host': 'nsight_ip', 'broken': 'nsight_nope.bar'},
+        groups={'offline': 'not nsight_online', 'lab': "'LAB' in nsight_name"},
+        keyed_groups=[{'key': 'nsight_device_type', 'prefix': 'type'}, {'key': 'nsight_clientid | string', 'prefix': 'client'}])
+    run = run_inventory(ansible_runner, constructed, '--list')
+    data = listing(run)
+    hosts = hostvars(data)
+    assert len(hosts) == 16, run.describe()
+    assert all(host['ansible_host'] == host['nsight_ip'] for host in hosts.values())
+    assert hosts['NW-DC01']['ansible_host'] == '10.10.1.10'
+    assert not any('broken' in host for host in hosts.values())  # not strict: a bad expression is skipped
+    assert members(data, 'offline') == {'RECEPTION-PC_1012', 'NW-WS-LAB', 'CL-WS-DRIVER'}
+    assert members(data, 'lab') == {'NW-WS-LAB'}
+    known = devices(emulator)
+    for kind in ('server', 'workstation'):
+        assert members(data, 'type_' + kind) == set(
+            expected_hostname(device, known) for device in known.values() if device['type'] == kind)
+    assert members(data, 'client_102') == members(data, 'nsight_client_Contoso_Logistics')
+    assert len(members(data, 'client_102')) == 6
+
+    # strict: true makes the same bad expression fail the source, and no host of it is added.
+    strict = write_config(tmp_path / 'strict.nsight.yml', emulator, strict=True, compose={'broken': 'nsight_nope.bar'})
+    failed = run_inventory(ansible_runner, strict, '--list', extra_env={'ANSIBLE_INVENTORY_UNPARSED_FAILED': 'true'})
+    assert failed.rc != 0, failed.describe()
+    assert "'nsight_nope' is undefined" in flat(failed.stderr), failed.stderr
+    assert 'NW-DC01' not in failed.stdout
+
+
+def test_cache_jsonfile_second_run_makes_no_call(emulator, ansible_runner, tmp_path, assert_no_secrets):
+    cache_dir = tmp_path / 'inventory-cache'
+    config = write_config(tmp_path / 'cached.nsight.yml', emulator, cache=True, cache_plugin='ansible.builtin.jsonfile',
+                          cache_connection=str(cache_dir), cache_timeout=3600, cache_prefix='msp_nsight')
+    first = listing(run_inventory(ansible_runner, config, '--list'))
+    walked = len(emulator.calls())
+    assert walked == 18
+    second = listing(run_inventory(ansible_runner, config, '--list'))
+    assert len(emulator.calls()) == walked, 'the second run called the API: %s' % walk_calls(emulator)[walked:]
+    assert hostvars(second) == hostvars(first)
+    assert len(hostvars(second)) == 16
+    assert members(second, 'nsight_client_Fabrikam_Legal') == members(first, 'nsight_client_Fabrikam_Legal')
+
+    # The cache holds the device list, never the key.
+    files = [os.path.join(root, name) for root, _dirs, names in os.walk(str(cache_dir)) for name in names]
+    assert files, 'no cache file under %s' % cache_dir
+    contents = []
+    for path in files:
+        with open(path) as cache_file:
+            contents.append(cache_file.read())
+    assert any('NW-DC01' in text for text in contents)
+    assert_no_secrets(*contents)
+
+
+
+def test_api_error_fails_the_whole_source(emulator, ansible_runner, tmp_path):
+    config = write_config(tmp_path / 'estate.nsight.yml', emulator, retries=1)
+    # Error 3 on list_sites: with unparsed sources failing, the command fails with the reason and lists no host.
+    emulator.server.add_fault(api='nsight', service='list_sites', kind='error', code=3, count=0,
+                              message='Login failed: invalid API key (or wrong regional server)')
+    failed = run_inventory(ansible_runner, config, '--list', extra_env={'ANSIBLE_INVENTORY_UNPARSED_FAILED': 'true'})
+    assert failed.rc != 0, failed.describe()
+    message = flat(failed.stderr)
+    assert 'The N-sight inventory walk failed, so no host of this source was added' in message, failed.stderr
+    assert 'refused list_sites with error 3' in message and 'Check api_key' in message, failed.stderr
+    assert 'NW-DC01' not in failed.output
+    services = [call['service'] for call in emulator.calls()]
+    assert services[0] == 'list_clients' and 'list_sites' in services
+    assert not set(services) - {'list_clients', 'list_sites'}  # nothing listed past the failure
+    assert all(call['api_status'] == 'FAIL' for call in emulator.calls() if call['service'] == 'list_sites')
+    assert services.count('list_sites') <= 3  # an <error> is not retried
+
+    # HTTP 500 on list_sites until the retries run out: without that setting a warning carries the reason.
+    emulator.reset()
+    emulator.server.add_fault(api='nsight', service='list_sites', kind='status', status=500, count=0)
+    warned = run_inventory(ansible_runner, config, '--list')
+    data = listing(warned)
+    assert hostvars(data) == {}
+    message = flat(warned.stderr)
+    assert '[WARNING]' in warned.stderr
+    assert 'The N-sight inventory walk failed, so no host of this source was added' in message, warned.stderr
+    assert 'HTTP 500 to list_sites' in message, warned.stderr
+    sites = [call for call in emulator.calls() if call['service'] == 'list_sites']
+    assert all(call['status'] == 500 and call['fault'] == 'status' for call in sites)
+    per_client = {}
+    for call in sites:
+        per_client[call['params']['clientid']] = per_client.get(call['params']['clientid'], 0) + 1
+    assert max(per_client.values()) == 2, per_client  # the first attempt and one retry
+    assert not [call for call in emulator.calls() if call['service'] in ('list_servers', 'list_workstations')]
+
+
+def test_no_secret_at_vvvv(emulator, ansible_runner, tmp_path, assert_no_secrets):
+    config = write_config(tmp_path / 'estate.nsight.yml', emulator, retries=0)
+    ok = run_inventory(ansible_runner, config, '--list', '-vvvv')
+    ok.assert_rc(0)
+    assert 'RECEPTION-PC_1011' in ok.stdout
+    # A walk that fails in the transport (the emulator hangs up): the message names the URL, redacted.
+    emulator.server.add_fault(api='nsight', service='list_servers', kind='drop', count=0)
+    dropped = run_inventory(ansible_runner, config, '--list', '-vvvv')
+    assert 'Could not reach N-sight' in flat(dropped.output), dropped.describe()
+    assert 'apikey=********' in flat(dropped.output)
+    assert_no_secrets(ok.stdout, ok.stderr, dropped.stdout, dropped.stderr)
+
+
+def test_playbook_driven_by_the_inventory(emulator, ansible_runner, tmp_path, assert_no_secrets):
+    """The maintenance_window role straight from the inventory: no device id kept by hand."""
+    playbook = harness.ansible_executable('ansible-playbook')
+    python = os.path.join(os.path.dirname(playbook), 'python')
+    python = python if os.path.exists(python) else sys.executable
+    config = write_config(tmp_path / 'estate.nsight.yml', emulator, clients=['Northwind Dental'],
+                          device_types=['server'],
+                          compose={'ansible_host': 'nsight_ip', 'ansible_connection': "'local'",
+                                   'ansible_python_interpreter': repr(str(python))})
+    record_dir = tmp_path / 'patch-records'
+    record_dir.mkdir()
+    variables = {
+        'maintenance_window_hosts': 'nsight_site_Northwind_Dental_Main_Office',
+        'maintenance_window_patch_tasks': PATCH_TASKS,
+        'patch_record_dir': str(record_dir),
+        'patch_emulator_url': emulator.url,
+    }
+    workdir = ansible_runner._workdir('pause-patch-resume')  # pylint: disable=protected-access
+    run = ansible_runner._run(  # pylint: disable=protected-access
+        workdir, [playbook, 'msp.antivirus.pause_patch_resume'], False, 0, None,
+        ['-i', str(config), '-e', json.dumps(variables)])
+    run.assert_rc(0)
+
+    records = {}
+    for name in os.listdir(str(record_dir)):
+        with open(str(record_dir / name)) as record_file:
+            records[name[:-len('.json')]] = json.load(record_file)
+    # The site's servers, with the ids the inventory gave them.
+    assert set(records) == {'NW-DC01', 'NW-FS01'}
+    assert records['NW-DC01']['deviceid'] == 1001 and records['NW-FS01']['deviceid'] == 1002
+    assert records['NW-DC01']['scan_state'] == 'paused' and records['NW-FS01']['scan_state'] == 'paused'
+
+    calls = emulator.calls()
+    services = [call['service'] for call in calls]
+    walk = services[:services.index('mav_scan_pause')]
+    assert sorted(walk) == sorted(service for service, _ in full_walk(clients=(101,), types=('server',)))
+    actions = [(call['service'], call['params']['deviceid'], call['api_status']) for call in calls[len(walk):]]
+    assert sorted(actions[:2]) == [('mav_scan_pause', '1001', 'OK'), ('mav_scan_pause', '1002', 'OK')]
+    assert sorted(actions[2:]) == [('mav_scan_resume', '1001', 'OK'), ('mav_scan_resume', '1002', 'OK')]
+    states = devices(emulator)
+    assert states[1001]['scans'][0]['state'] == 'running' and states[1002]['scans'][0]['state'] == 'running'
+    assert set(record['host'] for record in run.results if record['task'].endswith("Pause the device's MAV scan")) == {
+        'NW-DC01', 'NW-FS01'}
+    assert_no_secrets(run.stdout, run.stderr)
