@@ -115,11 +115,13 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         super(EmulatorHTTPServer, self).__init__(address, EmulatorRequestHandler)
         self.emulator = emulator
         self.open_connections = set()
+        self.connections_accepted = 0  # for benchmarks: shows whether clients reuse connections
         self.connections_lock = threading.Lock()
 
     def process_request(self, request, client_address):
         with self.connections_lock:
             self.open_connections.add(request)
+            self.connections_accepted += 1
         super(EmulatorHTTPServer, self).process_request(request, client_address)
 
     def shutdown_request(self, request):
@@ -179,6 +181,11 @@ class Emulator:
     def url(self):
         host, port = self.httpd.server_address[:2]
         return "http://%s:%d" % (host, port)
+
+    @property
+    def connections_accepted(self):
+        """TCP connections accepted since start, whatever the state resets."""
+        return self.httpd.connections_accepted
 
     # ---- conveniences for tests running in the same process -----------------
 

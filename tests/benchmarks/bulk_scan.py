@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, msp.antivirus developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Benchmark: pause the MAV scans of many devices with one bulk task versus a task loop.
+
+Runs real ansible-playbook processes against the emulator, which adds a fixed
+latency to every N-sight request (a stand-in for the internet round trip), and
+prints wall time, API calls and TCP connections for:
+
+- bulk: one ``nsight_mav_scan`` task with ``deviceids`` (one connection pool,
+  at most 8 requests at a time);
+- loop: the same task with ``deviceid`` and ``loop:``, one module run per device,
+  which is what a playbook without bulk support does.
+
+Usage: python tests/benchmarks/bulk_scan.py [--devices 100] [--latency 0.1]
+(run it with the python of a virtualenv that has ansible-core, requests and xmltodict;
+`make bench` does).
+"""
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "tests", "emulator"))
+sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+
+from emulator_credentials import NSIGHT_API_KEY  # noqa: E402  pylint: disable=wrong-import-position,import-error
+from server import Emulator  # noqa: E402  pylint: disable=wrong-import-position,import-error
+import harness  # noqa: E402  pylint: disable=wrong-import-position,import-error
+
+FIRST_BENCH_DEVICE = 50001
+
+
+def playbook(deviceids, bulk):
+    if bulk:
+        task = {"name": "Pause", "msp.antivirus.nsight_mav_scan": {"deviceids": deviceids, "state": "paused"}}
+    else:
+        task = {"name": "Pause", "msp.antivirus.nsight_mav_scan": {"deviceid": "{{ item }}", "state": "paused"},
+                "loop": deviceids}
+    return [{"name": "Benchmark", "hosts": "localhost", "gather_facts": False, "tasks": [task]}]
+
+
+def measure(emulator, deviceids, bulk, latency):
+    emulator.reset()
+    emulator.add_fault(api="nsight", kind="latency", delay=latency, count=0)
+    connections_before = emulator.connections_accepted
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=harness.ensure_collection_link(),
+               NSIGHT_SERVER=emulator.url, NSIGHT_API_KEY=NSIGHT_API_KEY,
+               ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR="1")
+    with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as handle:
+        json.dump(playbook(deviceids, bulk), handle)
+    try:
+        started = time.perf_counter()
+        run = subprocess.run([harness.ansible_executable("ansible-playbook"), handle.name], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+        elapsed = time.perf_counter() - started
+    finally:
+        os.unlink(handle.name)
+    if run.returncode != 0:
+        raise SystemExit("ansible-playbook failed:\n" + run.stdout[-3000:])
+    paused = sum(1 for deviceid in deviceids if emulator.device(deviceid)["scans"][0]["state"] == "paused")
+    return {"mode": "bulk" if bulk else "loop", "devices": len(deviceids), "paused": paused, "seconds": round(elapsed, 2),
+            "api_calls": len(emulator.calls()), "tcp_connections": emulator.connections_accepted - connections_before}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--devices", type=int, default=100, help="devices to pause (default 100)")
+    parser.add_argument("--latency", type=float, default=0.1, help="seconds added to each N-sight request (default 0.1)")
+    parser.add_argument("--skip-loop", action="store_true", help="measure only the bulk task")
+    options = parser.parse_args(argv)
+    deviceids = list(range(FIRST_BENCH_DEVICE, FIRST_BENCH_DEVICE + options.devices))
+    with Emulator(extra_devices=options.devices) as emulator:
+        rows = [measure(emulator, deviceids, True, options.latency)]
+        if not options.skip_loop:
+            rows.append(measure(emulator, deviceids, False, options.latency))
+    print("latency per request: %.3f s" % options.latency)
+    print("%-5s %8s %7s %9s %10s %16s" % ("mode", "devices", "paused", "seconds", "api_calls", "tcp_connections"))
+    for row in rows:
+        print("%-5s %8d %7d %9.2f %10d %16d" % (row["mode"], row["devices"], row["paused"], row["seconds"],
+                                                row["api_calls"], row["tcp_connections"]))
+    for row in rows:
+        if row["paused"] != row["devices"] or row["api_calls"] != row["devices"]:
+            raise SystemExit("unexpected result: %s" % row)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
