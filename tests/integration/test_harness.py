@@ -71,3 +71,11 @@ def test_assert_no_secrets_catches_each_credential(emulator):
         with pytest.raises(AssertionError) as caught:
             harness.assert_no_secrets('ok', {'url': 'http://x/api/?apikey=%s&service=x' % secret})
         assert secret not in str(caught.value)
+
+
+def test_gathered_environment_is_not_recorded(emulator, run_playbook, assert_no_secrets):
+    run = run_playbook('- hosts: localhost\n  gather_facts: true\n  gather_subset: [min]\n  tasks: []\n')
+    run.assert_rc(0)
+    facts = run.result('Gathering Facts')['ansible_facts']
+    assert 'ansible_env' in facts and 'NSIGHT_API_KEY' not in facts['ansible_env']
+    assert_no_secrets(run.stdout, run.stderr, run.results)

@@ -28,6 +28,9 @@ import os
 from ansible.plugins.callback import CallbackBase
 
 
+OMITTED_ENV = '(omitted by msp_test_results: the environment of the test run)'
+
+
 def _public_or_legacy(result, name):
     """ansible-core 2.19+ has result.task/.host/.result; 2.17 only the underscored names."""
     value = getattr(result, name, None)
@@ -49,13 +52,19 @@ class CallbackModule(CallbackBase):
             return
         task = _public_or_legacy(result, 'task')
         host = _public_or_legacy(result, 'host')
+        module_result = dict(_public_or_legacy(result, 'result'))
+        facts = module_result.get('ansible_facts')
+        if isinstance(facts, dict) and 'ansible_env' in facts:
+            # Gathered facts hold the environment of the test run itself, which carries the
+            # emulator credentials (NSIGHT_API_KEY...); no callback ever prints them.
+            module_result['ansible_facts'] = dict(facts, ansible_env=OMITTED_ENV)
         record = {
             'task': task.get_name(),
             'action': task.action,
             'host': host.get_name(),
             'status': status,
             'ignore_errors': bool(ignore_errors),
-            'result': dict(_public_or_legacy(result, 'result')),
+            'result': module_result,
         }
         with open(self._results_path, 'a') as results_file:
             results_file.write(json.dumps(record, default=str, sort_keys=True) + '\n')
