@@ -63,6 +63,8 @@ GATES := emulator-tests \
          lint docs-lint changelog-lint importer
 
 PYTEST_ARGS ?=
+# Integration tests run real ansible-playbook processes: spread them over the 2 cores (0 = serial).
+INTEGRATION_JOBS ?= 2
 
 .PHONY: help test demo venvs $(addprefix venv-,$(VENVS)) collection-link get-pip \
         $(GATES) units integration sanity clean
@@ -155,7 +157,7 @@ $(addprefix units-,$(CORES)): units-%: venv-core-%
 
 $(addprefix integration-,$(CORES)): integration-%: venv-core-% collection-link
 	cd "$(REPO)" && PATH="$(VENV)/core-$*/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(COLLECTIONS)" \
-		"$(VENV)/core-$*/bin/python" -m pytest -p no:cacheprovider tests/integration $(PYTEST_ARGS)
+		"$(VENV)/core-$*/bin/python" -m pytest -p no:cacheprovider -n $(INTEGRATION_JOBS) tests/integration $(PYTEST_ARGS)
 
 $(addprefix sanity-,$(CORES)): sanity-%: venv-core-% get-pip
 	$(call export_for_ansible_test,$@)
