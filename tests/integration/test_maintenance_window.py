@@ -16,12 +16,15 @@ import json
 import os
 import re
 
+import pytest
 import yaml
 
 import harness
 
 PLAYBOOK = 'msp.antivirus.pause_patch_resume'
 PATCH_TASKS = os.path.join(harness.HERE, 'files', 'record_patch.yml')
+LOSE_CONNECTION_TASKS = os.path.join(harness.HERE, 'files', 'lose_connection_patch.yml')
+TEST_ACTION_PLUGINS = os.path.join(harness.HERE, 'files', 'action_plugins')
 CIDS = ['640FE47F-5118-4D79-8221-A35D0DE2EE2C', '549390C2-61B3-417E-B1F0-8955A63C08F3']
 
 PAUSE = "Pause the device's MAV scan"
@@ -88,8 +91,8 @@ def by_host(run, task):
 def without_facts(results):
     """The task results but Gathering Facts: with a local connection ansible_env holds the controller's
     environment, where the harness put the credentials for the modules (ansible's doing, not the role's)."""
-    return [record for record in results if record['action'] not in ('gather_facts', 'ansible.builtin.gather_facts',
-                                                                       'setup', 'ansible.builtin.setup')]
+    facts = ('gather_facts', 'ansible.builtin.gather_facts', 'setup', 'ansible.builtin.setup')
+    return [record for record in results if record['action'] not in facts]
 
 
 def recap(run):
@@ -295,3 +298,46 @@ def test_no_secret_at_vvvv_with_credentials_in_variables(emulator, ansible_runne
     assert emulator.services('wfbss') == ['commands/reset']
     assert 'ESTABLISH LOCAL CONNECTION' in run.stdout  # it really ran at -vvvv
     assert_no_secrets(run.stdout, run.stderr, run.results)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    'roles/maintenance_window/tasks/main.yml sends the WFBSS reset only when ansible_play_hosts_all[-1] is in '
+    'ansible_play_batch; ansible_play_batch drops failed hosts, so when the LAST host of the play fails before '
+    'the reset step (here: its pause is refused), no reset is sent although the other hosts of the last batch '
+    'closed their windows (README: no reset only "if every host of the last batch failed before that step")'))
+def test_wfbss_reset_sent_when_the_last_host_fails_before_it(emulator, ansible_runner, tmp_path):
+    hosts = local_hosts(d1001={}, d1002={}, d1003={}, d99999={})
+    run, records = run_window(ansible_runner, emulator, tmp_path, hosts, extra_vars={
+        'maintenance_window_serial': 2,
+        'maintenance_window_wfbss_reset': [{'type': 'counter', 'cids': CIDS}],
+    })
+    assert run.rc == 2, run.describe()
+    # The unknown device's pause is refused (error 4): that host fails before it is patched, and only it.
+    pause = by_host(run, PAUSE)['mw-99999']
+    assert pause['status'] == 'failed' and 'error 4' in pause['result']['msg']
+    assert set(records) == {'mw-1001', 'mw-1002', 'mw-1003'}
+    counters = recap(run)
+    assert counters['mw-99999']['failed'] == 1
+    assert all(counters[host]['failed'] == 0 for host in ('mw-1001', 'mw-1002', 'mw-1003')), run.stdout
+    assert ('mav_scan_resume', 99999) not in [call[:2] for call in mav_calls(emulator)]
+    # mw-1003 closed its window in the last batch: the reset is still due, once.
+    assert emulator.services('wfbss') == ['commands/reset'], emulator.services()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    'roles/maintenance_window/tasks/main.yml resumes in the "always" section of the patch block, which Ansible '
+    'does not run for a host that became unreachable during the patch work; the resume is delegated to '
+    'localhost and could be sent, but the scan this run paused stays paused'))
+def test_scan_resumed_when_the_host_becomes_unreachable_during_the_patch(emulator, ansible_runner, tmp_path):
+    hosts = local_hosts(d1001={'lose_connection': True}, d1002={})
+    run, records = run_window(ansible_runner, emulator, tmp_path, hosts,
+                              extra_env={'ANSIBLE_ACTION_PLUGINS': TEST_ACTION_PLUGINS},
+                              extra_vars={'maintenance_window_patch_tasks': LOSE_CONNECTION_TASKS})
+    assert run.rc != 0, run.describe()
+    assert set(records) == {'mw-1001', 'mw-1002'}
+    assert recap(run)['mw-1001']['unreachable'] == 1 and recap(run)['mw-1002']['failed'] == 0, run.stdout
+    calls = [call[:2] for call in mav_calls(emulator)]
+    assert ('mav_scan_pause', 1001) in calls and ('mav_scan_resume', 1002) in calls
+    # The window closed for mw-1001 too: its scan must not stay paused.
+    assert ('mav_scan_resume', 1001) in calls, calls
+    assert scan_states(emulator)[1001] == 'running'

@@ -251,7 +251,6 @@ def test_cache_jsonfile_second_run_makes_no_call(emulator, ansible_runner, tmp_p
     assert_no_secrets(*contents)
 
 
-
 def test_api_error_fails_the_whole_source(emulator, ansible_runner, tmp_path):
     config = write_config(tmp_path / 'estate.nsight.yml', emulator, retries=1)
     # Error 3 on list_sites: with unparsed sources failing, the command fails with the reason and lists no host.
@@ -289,10 +288,14 @@ def test_api_error_fails_the_whole_source(emulator, ansible_runner, tmp_path):
 
 
 def test_no_secret_at_vvvv(emulator, ansible_runner, tmp_path, assert_no_secrets):
-    config = write_config(tmp_path / 'estate.nsight.yml', emulator, retries=0)
-    ok = run_inventory(ansible_runner, config, '--list', '-vvvv')
+    # The key in the source file (no NSIGHT_API_KEY), the server from NSIGHT_SERVER (no server option).
+    keyed = tmp_path / 'keyed.nsight.yml'
+    keyed.write_text(yaml.safe_dump({'plugin': 'msp.antivirus.nsight', 'api_key': emulator.nsight_api_key}))
+    ok = run_inventory(ansible_runner, keyed, '--list', '-vvvv', extra_env={'NSIGHT_API_KEY': None})
     ok.assert_rc(0)
     assert 'RECEPTION-PC_1011' in ok.stdout
+    assert len(emulator.calls()) == 18 and all(call['api_status'] == 'OK' for call in emulator.calls())
+    config = write_config(tmp_path / 'estate.nsight.yml', emulator, retries=0)
     # A walk that fails in the transport (the emulator hangs up): the message names the URL, redacted.
     emulator.server.add_fault(api='nsight', service='list_servers', kind='drop', count=0)
     dropped = run_inventory(ansible_runner, config, '--list', '-vvvv')
