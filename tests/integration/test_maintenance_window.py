@@ -300,11 +300,6 @@ def test_no_secret_at_vvvv_with_credentials_in_variables(emulator, ansible_runne
     assert_no_secrets(run.stdout, run.stderr, run.results)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    'roles/maintenance_window/tasks/main.yml sends the WFBSS reset only when ansible_play_hosts_all[-1] is in '
-    'ansible_play_batch; ansible_play_batch drops failed hosts, so when the LAST host of the play fails before '
-    'the reset step (here: its pause is refused), no reset is sent although the other hosts of the last batch '
-    'closed their windows (README: no reset only "if every host of the last batch failed before that step")'))
 def test_wfbss_reset_sent_when_the_last_host_fails_before_it(emulator, ansible_runner, tmp_path):
     hosts = local_hosts(d1001={}, d1002={}, d1003={}, d99999={})
     run, records = run_window(ansible_runner, emulator, tmp_path, hosts, extra_vars={
@@ -324,10 +319,6 @@ def test_wfbss_reset_sent_when_the_last_host_fails_before_it(emulator, ansible_r
     assert emulator.services('wfbss') == ['commands/reset'], emulator.services()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    'roles/maintenance_window/tasks/main.yml resumes in the "always" section of the patch block, which Ansible '
-    'does not run for a host that became unreachable during the patch work; the resume is delegated to '
-    'localhost and could be sent, but the scan this run paused stays paused'))
 def test_scan_resumed_when_the_host_becomes_unreachable_during_the_patch(emulator, ansible_runner, tmp_path):
     hosts = local_hosts(d1001={'lose_connection': True}, d1002={})
     run, records = run_window(ansible_runner, emulator, tmp_path, hosts,
