@@ -18,8 +18,11 @@ import re
 
 import pytest
 import yaml
+from ansible.release import __version__ as ansible_core_version
 
 import harness
+
+ANSIBLE_CORE = tuple(int(part) for part in ansible_core_version.split('.')[:2])
 
 PLAYBOOK = 'msp.antivirus.pause_patch_resume'
 PATCH_TASKS = os.path.join(harness.HERE, 'files', 'record_patch.yml')
@@ -262,6 +265,9 @@ def test_missing_or_bad_device_id_is_refused_before_any_call(emulator, ansible_r
         assert validation[host]['status'] == 'failed', validation[host]
         msg = validation[host]['result']['msg']
         assert 'maintenance_window_deviceid' in msg, msg
+    # No id at all: from ansible-core 2.19 on, the message quotes the default, which says what to set.
+    if ANSIBLE_CORE >= (2, 19):
+        assert 'set the host variable nsight_deviceid or maintenance_window_deviceid' in validation['mw-nodev']['result']['msg']
     assert validation['mw-1001']['status'] == 'ok' and validation['mw-zero']['status'] == 'ok'
     zero = by_host(run, CHECK_ID)['mw-zero']
     assert zero['status'] == 'failed'
