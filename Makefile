@@ -42,7 +42,7 @@ PYVER_2.17 := 3.11
 PYVER_2.21 := 3.13
 VENVS := core-2.17 core-2.21 tools
 TOOLS := $(VENV)/tools/bin
-DEMO_CORE ?= 2.21
+DEMO_CORE ?= $(if $(PY313),2.21,2.17)
 
 # The checkout, seen by ansible as the collection msp.antivirus (a link: edits are live).
 COLLECTIONS := $(VENV)/collections
@@ -91,7 +91,9 @@ integration: $(addprefix integration-,$(CORES))
 sanity: $(addprefix sanity-,$(CORES))
 
 # ---- virtualenvs ------------------------------------------------------------------------
+# A virtualenv whose interpreter no longer runs (its base Python went away) is rebuilt too.
 venvs:
+	@for v in $(VENVS); do "$(VENV)/$$v/bin/python" -c '' 2>/dev/null || rm -f "$(VENV)/$$v/.stamp"; done
 	@$(MAKE) -s -j3 $(addprefix venv-,$(VENVS))
 
 $(addprefix venv-,$(VENVS)): venv-%: $(VENV)/%/.stamp
@@ -194,5 +196,5 @@ demo: venv-core-$(DEMO_CORE) collection-link
 		PYTHON="$(VENV)/core-$(DEMO_CORE)/bin/python" bash "$(REPO)/tests/demo/run.sh"
 
 clean:
-	rm -rf "$(VENV)" "$(REPO)/tests/output" "$(REPO)/importer_result.json" "$(REPO)/changelogs/.plugin-cache.yaml"
+	rm -rf "$(VENV)" "$(REPO)/.ansible" "$(REPO)/tests/output" "$(REPO)/importer_result.json" "$(REPO)/changelogs/.plugin-cache.yaml"
 	find "$(REPO)" -name __pycache__ -type d -not -path '*/.git/*' -prune -exec rm -rf {} +
