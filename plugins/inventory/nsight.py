@@ -24,7 +24,7 @@ description:
     whole, with the reason, and adds no host.
   - The configuration file name must end in C(nsight.yml) or C(nsight.yaml).
 author:
-  - msp.antivirus contributors
+  - msp.antivirus contributors (@msp)
 requirements:
   - requests
   - xmltodict
@@ -92,6 +92,7 @@ cache_plugin: ansible.builtin.jsonfile
 cache_connection: ~/.cache/msp.antivirus
 cache_timeout: 3600
 
+---
 # servers.nsight.yml: servers only; the key comes from NSIGHT_API_KEY
 plugin: msp.antivirus.nsight
 server: wwweurope1.systemmonitor.eu.com
@@ -104,7 +105,7 @@ from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import InvalidOptionError, MspAntivirusError
-from ansible_collections.msp.antivirus.plugins.module_utils.http import concurrent_map
+from ansible_collections.msp.antivirus.plugins.module_utils.http_client import concurrent_map
 from ansible_collections.msp.antivirus.plugins.module_utils.nsight import NsightClient, missing_libraries
 
 # (service, row element, id element) of the device listing of each device type.

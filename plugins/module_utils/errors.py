@@ -70,8 +70,10 @@ def fail_json_from(module, error, **result):
 
 def run_module(module, function):
     """``function(module)``, which ends in exit_json or fail_json; a typed error becomes fail_json."""
+    error = None
     try:
         function(module)
     except MspAntivirusError as caught:
         error = caught
-    fail_json_from(module, error)
+    if error is not None:
+        fail_json_from(module, error)

@@ -10,7 +10,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import MspAntivirusError, NsightApiError
-from ansible_collections.msp.antivirus.plugins.module_utils.http import POOL_SIZE, concurrent_map
+from ansible_collections.msp.antivirus.plugins.module_utils.http_client import POOL_SIZE, concurrent_map
 
 # Wanted state -> the action service that reaches it.
 STATE_SERVICES = {
@@ -220,4 +220,3 @@ def ensure_state_bulk(client, deviceids, wanted, check_mode=False, workers=POOL_
         return outcome
 
     return concurrent_map(one, deviceids, workers)
-

@@ -23,7 +23,7 @@ from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
     NsightApiError,
     ResponseParseError,
 )
-from ansible_collections.msp.antivirus.plugins.module_utils import http
+from ansible_collections.msp.antivirus.plugins.module_utils import http_client
 
 try:
     import xmltodict
@@ -46,7 +46,7 @@ ERROR_CODE_HINTS = {
 
 
 def missing_libraries():
-    return http.missing_libraries() + ([] if HAS_XMLTODICT else ["xmltodict"])
+    return http_client.missing_libraries() + ([] if HAS_XMLTODICT else ["xmltodict"])
 
 
 def normalise_server(server):
@@ -54,7 +54,7 @@ def normalise_server(server):
     if not (server or "").strip():
         raise InvalidOptionError("server is empty: give the N-sight API host of your region, for example "
                                  "www.systemmonitor.us, or set NSIGHT_SERVER.")
-    scheme, netloc, path = http.split_base_url(server, "server", "www.systemmonitor.us")
+    scheme, netloc, path = http_client.split_base_url(server, "server", "www.systemmonitor.us")
     if not path.endswith("/api"):
         path += "/api"
     return urlunsplit((scheme, netloc, path + "/", "", ""))
@@ -91,9 +91,9 @@ class NsightClient:
         self.base_url = normalise_server(server)
         self._api_key = api_key
         kwargs = {"sleep": sleep} if sleep is not None else {}
-        self.transport = http.HttpClient(
+        self.transport = http_client.HttpClient(
             "N-sight", "server", timeout=timeout, retries=retries, validate_certs=validate_certs,
-            redactor=http.Redactor(secrets=[api_key], query_keys=["apikey"]), **kwargs)
+            redactor=http_client.Redactor(secrets=[api_key], query_keys=["apikey"]), **kwargs)
         self.redact = self.transport.redact
 
     def call(self, service, **params):
@@ -117,7 +117,7 @@ class NsightClient:
             hint = "check the server option"
         return HttpStatusError(
             "N-sight answered HTTP {0} to {1} ({2}): {3}. Body: {4}".format(
-                status, service, url, hint, http.excerpt(response.text, self.redact)),
+                status, service, url, hint, http_client.excerpt(response.text, self.redact)),
             http_status=status, url=url)
 
     def _parse(self, service, response, url):
@@ -136,13 +136,13 @@ class NsightClient:
         if problem is not None:
             raise ResponseParseError(
                 "N-sight answered {0} with a body that is not acceptable XML ({1}). Check that server is the "
-                "N-sight API host. Body: {2}".format(service, problem, http.excerpt(text, self.redact)),
+                "N-sight API host. Body: {2}".format(service, problem, http_client.excerpt(text, self.redact)),
                 url=url)
         result = document.get("result") if isinstance(document, dict) else None
         if not isinstance(result, dict) or result.get("@status") not in ("OK", "FAIL"):
             raise ResponseParseError(
                 "N-sight answered {0} without the documented <result status=\"OK|FAIL\"> envelope. Check that "
-                "server is the N-sight API host. Body: {1}".format(service, http.excerpt(text, self.redact)),
+                "server is the N-sight API host. Body: {1}".format(service, http_client.excerpt(text, self.redact)),
                 url=url)
         if result.get("error") is not None:
             raise self._api_error(service, result["error"], url)
@@ -174,7 +174,7 @@ class NsightClient:
             return []
         if not isinstance(holder, dict):
             raise ResponseParseError("N-sight answered {0} with an unexpected <{1}> element: {2}".format(
-                service, container, http.excerpt(str(holder), self.redact)))
+                service, container, http_client.excerpt(str(holder), self.redact)))
         return [item for item in as_list(holder.get(row)) if isinstance(item, dict)]
 
     def describe(self, service):

@@ -22,7 +22,7 @@ import time
 import uuid
 from urllib.parse import urlunsplit
 
-from ansible_collections.msp.antivirus.plugins.module_utils import http
+from ansible_collections.msp.antivirus.plugins.module_utils import http_client
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
     InvalidOptionError,
     ResponseParseError,
@@ -61,7 +61,7 @@ def normalise_url(url, api_version):
     if not API_VERSION_PATTERN.match(api_version or ""):
         raise InvalidOptionError("api_version {0!r} is not a version such as v2.8 (a 'v', then major.minor)."
                                  .format(api_version))
-    scheme, netloc, path = http.split_base_url(url or DEFAULT_URL, "url", DEFAULT_URL)
+    scheme, netloc, path = http_client.split_base_url(url or DEFAULT_URL, "url", DEFAULT_URL)
     # The SMPI URL shown in Remote Manager may end in /SMPI already; accept both forms.
     if path.upper().endswith("/SMPI"):
         path = path[:-len("/SMPI")]
@@ -95,9 +95,9 @@ class WfbssClient:
         self._secret_key = secret_key
         self._clock = clock
         kwargs = {"sleep": sleep} if sleep is not None else {}
-        self.transport = http.HttpClient(
+        self.transport = http_client.HttpClient(
             "WFBSS", "url", timeout=timeout, retries=retries, validate_certs=validate_certs,
-            redactor=http.Redactor(secrets=[access_token, secret_key]), **kwargs)
+            redactor=http_client.Redactor(secrets=[access_token, secret_key]), **kwargs)
         self.redact = self.transport.redact
 
     def _sign(self, prepared):
@@ -125,7 +125,7 @@ class WfbssClient:
         except ValueError:
             raise ResponseParseError(
                 "WFBSS answered {0} {1} with a body that is not JSON. Check that url is the SMPI URL that Trend Micro "
-                "Remote Manager shows. Body: {2}".format(method, path, http.excerpt(response.text, self.redact)), url=url)
+                "Remote Manager shows. Body: {2}".format(method, path, http_client.excerpt(response.text, self.redact)), url=url)
 
     def _api_error(self, method, path, response, url):
         status = response.status_code
@@ -136,7 +136,7 @@ class WfbssClient:
             body = None
         body = body if isinstance(body, dict) else {}
         subject = str(body.get("error_subject") or "").strip()
-        detail = str(body.get("error_message") or body.get("message") or "").strip() or http.excerpt(response.text, self.redact)
+        detail = str(body.get("error_message") or body.get("message") or "").strip() or http_client.excerpt(response.text, self.redact)
         if status == 401:
             hint = AUTH_HINTS.get(subject, AUTH_DEFAULT_HINT)
         elif status == 404:
@@ -163,7 +163,7 @@ class WfbssClient:
         task = answer.get("task") if isinstance(answer, dict) else None
         if not isinstance(task, dict) or not task.get("id"):
             raise ResponseParseError("WFBSS answered commands/reset without the documented task {{id, status}}: "
-                                     "{0}".format(http.excerpt(json.dumps(answer), self.redact)))
+                                     "{0}".format(http_client.excerpt(json.dumps(answer), self.redact)))
         return {"id": task["id"], "status": task.get("status")}
 
     def customers(self, keyword=None):
@@ -179,7 +179,7 @@ class WfbssClient:
             paging = answer.get("paging") if isinstance(answer, dict) else None
             if not isinstance(rows, list) or not isinstance(paging, dict):
                 raise ResponseParseError("WFBSS answered customers without the documented paging and customers "
-                                         "keys: {0}".format(http.excerpt(json.dumps(answer), self.redact)))
+                                         "keys: {0}".format(http_client.excerpt(json.dumps(answer), self.redact)))
             customers.extend(rows)
             total = paging.get("total")
             page_size = paging.get("limit") if isinstance(paging.get("limit"), int) else CUSTOMERS_PAGE_LIMIT

@@ -15,14 +15,14 @@ description:
   - Puts the Managed Antivirus (MAV) scan of one or many N-sight RMM devices into a wanted state with the
     Data Extraction API services C(mav_scan_pause), C(mav_scan_resume), C(mav_scan_start) and C(mav_scan_cancel).
   - "Idempotent in the way the API allows. A C(FAIL) answer that means the wanted state already holds
-    (C(Cannot execute action : scan is not running.), C(Unsupported action type)) gives RV(changed=false)."
+    (C(Cannot execute action : scan is not running.), C(Unsupported action type)) gives C(changed=false)."
   - The vague C(An error has occurred) that O(state=started) and O(state=cancelled) can answer is settled by reading
     the newest scan once with C(list_mav_scans).
   - A device runs one engine, VIPRE or Bitdefender. Whenever the module reads scans it finds the engine itself,
     asking for Bitdefender scans (the API's default) first and for VIPRE scans when none come back.
   - Runs on the controller; in a play about managed hosts, delegate it to C(localhost).
 author:
-  - msp.antivirus contributors
+  - msp.antivirus contributors (@msp)
 requirements:
   - requests
   - xmltodict
@@ -34,7 +34,7 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     description:
-      - Reads the newest scan of each device with C(list_mav_scans) and reports the RV(changed) the real run would give,
+      - Reads the newest scan of each device with C(list_mav_scans) and reports the C(changed) the real run would give,
         without acting.
       - N-sight sometimes leaves a running scan out of C(list_mav_scans) for a while; check mode then predicts no change.
     support: full

@@ -18,7 +18,7 @@ description:
     engine answered, beside the raw rows, so a playbook can test RV(devices[].state) without knowing the engine.
   - Runs on the controller; in a play about managed hosts, delegate it to C(localhost).
 author:
-  - msp.antivirus contributors
+  - msp.antivirus contributors (@msp)
 requirements:
   - requests
   - xmltodict
@@ -137,7 +137,7 @@ from ansible_collections.msp.antivirus.plugins.module_utils.arguments import (
     nsight_client_args,
 )
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import fail_on_missing_libraries, run_module
-from ansible_collections.msp.antivirus.plugins.module_utils.http import concurrent_map
+from ansible_collections.msp.antivirus.plugins.module_utils.http_client import concurrent_map
 from ansible_collections.msp.antivirus.plugins.module_utils.mav import ENGINE_VERSIONS, read_scans
 from ansible_collections.msp.antivirus.plugins.module_utils.nsight import NsightClient, missing_libraries
 

@@ -17,7 +17,7 @@ description:
     M(msp.antivirus.wfbss_reset) takes.
   - Runs on the controller.
 author:
-  - msp.antivirus contributors
+  - msp.antivirus contributors (@msp)
 requirements:
   - requests
 extends_documentation_fragment:
@@ -94,7 +94,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.msp.antivirus.plugins.module_utils.arguments import WFBSS_CONNECTION_ARGS, wfbss_client_args
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import fail_on_missing_libraries, run_module
-from ansible_collections.msp.antivirus.plugins.module_utils.http import missing_libraries
+from ansible_collections.msp.antivirus.plugins.module_utils.http_client import missing_libraries
 from ansible_collections.msp.antivirus.plugins.module_utils.wfbss import WfbssClient
 
 

@@ -21,7 +21,7 @@ description:
     already created and the customers not reset.
   - Runs on the controller; in a play about managed hosts, delegate it to C(localhost) and run it once.
 author:
-  - msp.antivirus contributors
+  - msp.antivirus contributors (@msp)
 requirements:
   - requests
 extends_documentation_fragment:
@@ -31,7 +31,7 @@ extends_documentation_fragment:
   - msp.antivirus.attributes.WFBSS
 attributes:
   check_mode:
-    description: Sends nothing and reports RV(changed=true), with the commands that would be sent in RV(batches).
+    description: Sends nothing and reports C(changed=true), with the commands that would be sent in RV(batches).
     support: full
 options:
   type:
@@ -157,7 +157,7 @@ from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
     fail_on_missing_libraries,
     run_module,
 )
-from ansible_collections.msp.antivirus.plugins.module_utils.http import missing_libraries
+from ansible_collections.msp.antivirus.plugins.module_utils.http_client import missing_libraries
 from ansible_collections.msp.antivirus.plugins.module_utils.wfbss import RESET_EVENTS, RESET_TYPES, WfbssClient, batches
 
 

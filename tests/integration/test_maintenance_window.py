@@ -16,7 +16,6 @@ import json
 import os
 import re
 
-import pytest
 import yaml
 from ansible.release import __version__ as ansible_core_version
 

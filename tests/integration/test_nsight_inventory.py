@@ -339,7 +339,7 @@ def test_playbook_driven_by_the_inventory(emulator, ansible_runner, tmp_path, as
     calls = emulator.calls()
     services = [call['service'] for call in calls]
     walk = services[:services.index('mav_scan_pause')]
-    assert sorted(walk) == sorted(service for service, _ in full_walk(clients=(101,), types=('server',)))
+    assert sorted(walk) == sorted(service for service, _parameter in full_walk(clients=(101,), types=("server",)))
     actions = [(call['service'], call['params']['deviceid'], call['api_status']) for call in calls[len(walk):]]
     assert sorted(actions[:2]) == [('mav_scan_pause', '1001', 'OK'), ('mav_scan_pause', '1002', 'OK')]
     assert sorted(actions[2:]) == [('mav_scan_resume', '1001', 'OK'), ('mav_scan_resume', '1002', 'OK')]

@@ -12,7 +12,6 @@ hit, or up front when no request of the playbook is retried (each request takes 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import pytest
 
 ACME_CORP = "640FE47F-5118-4D79-8221-A35D0DE2EE2C"
 ACME_LOGISTICS = "549390C2-61B3-417E-B1F0-8955A63C08F3"

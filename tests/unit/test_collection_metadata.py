@@ -17,7 +17,7 @@ import yaml
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.msp.antivirus.plugins.module_utils import arguments, http
+from ansible_collections.msp.antivirus.plugins.module_utils import arguments, http_client
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PACKAGE = "ansible_collections.msp.antivirus"
@@ -84,8 +84,8 @@ def argument_spec(name, monkeypatch):
 
 def test_galaxy_version_matches_user_agent_version():
     galaxy = read_yaml("galaxy.yml")
-    assert str(galaxy["version"]) == http.COLLECTION_VERSION
-    assert "msp.antivirus/{0}".format(galaxy["version"]) in http.USER_AGENT
+    assert str(galaxy["version"]) == http_client.COLLECTION_VERSION
+    assert "msp.antivirus/{0}".format(galaxy["version"]) in http_client.USER_AGENT
 
 
 def test_galaxy_identity():
@@ -261,4 +261,6 @@ def test_plugin_documentation_parses(kind, name):
     assert doc["name"] == name
     assert doc["short_description"]
     if getattr(plugin, "EXAMPLES", None):
-        yaml.safe_load(plugin.EXAMPLES)
+        # An inventory plugin's examples are configuration files, one YAML document each.
+        assert all(isinstance(example, dict) and example["plugin"] == COLLECTION + "." + name
+                   for example in yaml.safe_load_all(plugin.EXAMPLES))

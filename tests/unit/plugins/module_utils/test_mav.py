@@ -17,7 +17,7 @@ from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
     NsightApiError,
     TransportError,
 )
-from ansible_collections.msp.antivirus.plugins.module_utils.http import Redactor
+from ansible_collections.msp.antivirus.plugins.module_utils.http_client import Redactor
 from ansible_collections.msp.antivirus.plugins.module_utils.mav import (
     BLOCKED,
     CHANGE,

@@ -17,7 +17,7 @@ from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
     ResponseParseError,
     TransportError,
 )
-from ansible_collections.msp.antivirus.plugins.module_utils.http import REDACTED
+from ansible_collections.msp.antivirus.plugins.module_utils.http_client import REDACTED
 from ansible_collections.msp.antivirus.plugins.module_utils.nsight import NsightClient, normalise_server
 from ansible_collections.msp.antivirus.tests.unit.helpers.fake_nsight import (
     API_KEY,
@@ -380,5 +380,5 @@ def test_missing_libraries(monkeypatch):
     assert nsight.missing_libraries() == []
     monkeypatch.setattr(nsight, "HAS_XMLTODICT", False)
     assert nsight.missing_libraries() == ["xmltodict"]
-    monkeypatch.setattr(nsight.http, "HAS_REQUESTS", False)
+    monkeypatch.setattr(nsight.http_client, "HAS_REQUESTS", False)
     assert nsight.missing_libraries() == ["requests", "xmltodict"]

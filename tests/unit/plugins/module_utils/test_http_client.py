@@ -15,9 +15,9 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from ansible_collections.msp.antivirus.plugins.module_utils import http
+from ansible_collections.msp.antivirus.plugins.module_utils import http_client
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import TransportError
-from ansible_collections.msp.antivirus.plugins.module_utils.http import (
+from ansible_collections.msp.antivirus.plugins.module_utils.http_client import (
     MAX_DELAY_SECONDS,
     REDACTED,
     HttpClient,
@@ -108,9 +108,9 @@ def test_parse_retry_after_superscript_digit_is_garbage():
 
 def test_backoff_grows_exponentially_with_equal_jitter(monkeypatch):
     # Lowest and highest jitter: delay is in [ceiling/2, ceiling] with ceiling = base * 2**attempt.
-    monkeypatch.setattr(http.random, "uniform", lambda low, high: low)
+    monkeypatch.setattr(http_client.random, "uniform", lambda low, high: low)
     low = [backoff_delay(attempt) for attempt in range(5)]
-    monkeypatch.setattr(http.random, "uniform", lambda low, high: high)
+    monkeypatch.setattr(http_client.random, "uniform", lambda low, high: high)
     high = [backoff_delay(attempt) for attempt in range(5)]
     assert low == [0.5, 1.0, 2.0, 4.0, 8.0]
     assert high == [1.0, 2.0, 4.0, 8.0, 16.0]
@@ -118,7 +118,7 @@ def test_backoff_grows_exponentially_with_equal_jitter(monkeypatch):
 
 def test_backoff_jitter_bounds_and_spread():
     for attempt in range(6):
-        ceiling = min(MAX_DELAY_SECONDS, http.BACKOFF_BASE_SECONDS * 2 ** attempt)
+        ceiling = min(MAX_DELAY_SECONDS, http_client.BACKOFF_BASE_SECONDS * 2 ** attempt)
         delays = [backoff_delay(attempt) for dummy in range(200)]
         assert all(ceiling / 2 <= delay <= ceiling for delay in delays)
         assert len(set(delays)) > 1  # there is jitter
@@ -144,7 +144,7 @@ def test_backoff_capped_for_any_attempt():
 @pytest.mark.parametrize("status, retryable", [(200, False), (404, False), (403, False), (429, True), (500, True),
                                                (503, True), (599, True)])
 def test_is_retryable_status(status, retryable):
-    assert http.is_retryable_status(status) is retryable
+    assert http_client.is_retryable_status(status) is retryable
 
 
 # --------------------------------------------------------------------------- HttpClient against a real server
@@ -168,7 +168,7 @@ def test_request_success_sends_params_and_user_agent(local_server, sleeps):
     assert response.text == "hello"
     seen = local_server.requests[0]
     assert seen.param("apikey") == SECRET and seen.param("service") == "x"
-    assert "msp.antivirus/" + http.COLLECTION_VERSION in seen.headers["User-Agent"]
+    assert "msp.antivirus/" + http_client.COLLECTION_VERSION in seen.headers["User-Agent"]
     assert sleeps.delays == []
 
 
@@ -362,14 +362,14 @@ def test_session_settings(sleeps):
     client = make_client(sleeps, validate_certs=False, timeout=12, retries=5)
     assert client.session.verify is False
     assert client.timeout == 12 and client.retries == 5
-    assert client.session.headers["User-Agent"] == http.USER_AGENT
-    assert http.USER_AGENT.startswith("msp.antivirus/" + http.COLLECTION_VERSION)
+    assert client.session.headers["User-Agent"] == http_client.USER_AGENT
+    assert http_client.USER_AGENT.startswith("msp.antivirus/" + http_client.COLLECTION_VERSION)
 
 
 def test_missing_libraries_reports_requests(monkeypatch):
-    assert http.missing_libraries() == []
-    monkeypatch.setattr(http, "HAS_REQUESTS", False)
-    assert http.missing_libraries() == ["requests"]
+    assert http_client.missing_libraries() == []
+    monkeypatch.setattr(http_client, "HAS_REQUESTS", False)
+    assert http_client.missing_libraries() == ["requests"]
 
 
 def test_proxy_from_environment_is_used(local_server, sleeps, monkeypatch):
