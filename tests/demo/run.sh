@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# make demo: start the API emulator, run pause_resume.yml against it with
-# msp.antivirus.nsight_mav_scan, print the emulator's call log, stop the emulator
-# (on failure too). The Makefile puts a virtualenv with ansible-core first on PATH and
+# make demo: start the API emulator, run the collection's pause -> patch -> resume
+# playbook (msp.antivirus.pause_patch_resume) on four local hosts mapped to emulated
+# devices, print what happened to each device and the emulator's call log, stop the
+# emulator (on failure too). The Makefile puts a virtualenv with ansible-core first on PATH and
 # points ANSIBLE_COLLECTIONS_PATH at the checkout.
 set -euo pipefail
 
@@ -33,33 +34,53 @@ done
 [ -n "$url" ] || { echo "demo: the emulator printed no URL within 10 s" >&2; exit 1; }
 echo "==> API emulator listening at $url"
 
-# The emulator's own key (one place: tests/emulator/emulator_credentials.py) and the core version.
-read -r NSIGHT_API_KEY core_version < <("$python" -c '
+# The emulator's own credentials (one place: tests/emulator/emulator_credentials.py) and the core version.
+read -r NSIGHT_API_KEY WFBSS_ACCESS_TOKEN WFBSS_SECRET_KEY core_version < <("$python" -c '
 import sys
 sys.path.insert(0, sys.argv[1])
 from ansible.release import __version__
-from emulator_credentials import NSIGHT_API_KEY
-print(NSIGHT_API_KEY, __version__)' "$repo/tests/emulator")
-export NSIGHT_SERVER="$url" NSIGHT_API_KEY
+from emulator_credentials import NSIGHT_API_KEY, WFBSS_ACCESS_TOKEN, WFBSS_SECRET_KEY
+print(NSIGHT_API_KEY, WFBSS_ACCESS_TOKEN, WFBSS_SECRET_KEY, __version__)' "$repo/tests/emulator")
+export NSIGHT_SERVER="$url" NSIGHT_API_KEY WFBSS_URL="$url" WFBSS_ACCESS_TOKEN WFBSS_SECRET_KEY
 export ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false
 export ANSIBLE_CALLBACK_RESULT_FORMAT=yaml ANSIBLE_LOCAL_TEMP="$workdir/tmp"
 
-echo "==> ansible-playbook tests/demo/pause_resume.yml (ansible-core $core_version)"
-ansible-playbook "$here/pause_resume.yml"
+echo "==> ansible-playbook msp.antivirus.pause_patch_resume -i tests/demo/inventory.yml (ansible-core $core_version)"
+ansible-playbook msp.antivirus.pause_patch_resume -i "$here/inventory.yml" -e "@$here/vars.yml" \
+    -e "maintenance_window_patch_tasks=$here/patch.yml"
 
-echo "==> the emulator's call log (GET $url/_emulator/calls):"
-"$python" - "$url" "$NSIGHT_API_KEY" <<'PY'
+echo "==> what happened to each device, and the emulator's call log (GET $url/_emulator/calls):"
+"$python" - "$url" "$here/inventory.yml" "$NSIGHT_API_KEY" "$WFBSS_ACCESS_TOKEN" "$WFBSS_SECRET_KEY" <<'PY'
 import json
 import sys
 import urllib.request
 
-url, key = sys.argv[1:3]
-with urllib.request.urlopen(url + "/_emulator/calls", timeout=10) as answer:
-    body = answer.read().decode("utf-8")
-for call in json.loads(body):
+import yaml
+
+url, inventory, secrets = sys.argv[1], sys.argv[2], sys.argv[3:]
+
+
+def get(path):
+    with urllib.request.urlopen(url + path, timeout=10) as answer:
+        return answer.read().decode("utf-8")
+
+
+hosts = yaml.safe_load(open(inventory))["all"]["hosts"]
+body = get("/_emulator/calls")
+calls = json.loads(body)
+for host, host_vars in hosts.items():
+    deviceid = str(host_vars["nsight_deviceid"])
+    # FAIL on pause or resume means "scan is not running": the module reports no change.
+    actions = ["%s %s" % (call["service"].replace("mav_scan_", ""), "done" if call["api_status"] == "OK" else "not needed")
+               for call in calls if call["api"] == "nsight" and call["params"].get("deviceid") == deviceid]
+    scans = json.loads(get("/_emulator/devices/" + deviceid))["scans"]
+    print("    %-9s device %s: %-28s -> newest scan now %s" % (host, deviceid, ", ".join(actions),
+                                                                 scans[0]["state"] if scans else "none"))
+for call in calls:
     params = " ".join("%s=%s" % item for item in sorted(call["params"].items()) if item[0] != "service")
-    print("    %-6s %-6s %-16s %-14s -> HTTP %s %s" % (call["method"], call["api"], call["service"], params,
+    print("    %-6s %-6s %-16s %-60s -> HTTP %s %s" % (call["method"], call["api"], call["service"], params[:60],
                                                    call["status"], call["api_status"] or ""))
-print("    (%s)" % ("no API key in the log" if key not in body else "THE API KEY IS IN THE LOG"))
-sys.exit(key in body)
+leaked = any(secret in body for secret in secrets)
+print("    (%s)" % ("A SECRET IS IN THE LOG" if leaked else "no API key, access token or secret key in the log"))
+sys.exit(leaked)
 PY
