@@ -40,6 +40,8 @@ BACKOFF_BASE_SECONDS = 1.0
 MAX_DELAY_SECONDS = 60.0
 # Bulk work runs this many requests at once over one connection pool.
 POOL_SIZE = 8
+# What to do about a 429 or 5xx that outlasted every retry, for both APIs.
+RETRIES_EXHAUSTED_HINT = "the service is throttling or unavailable after every retry; try again later or raise retries"
 # Error messages quote at most this much of an unexpected body.
 EXCERPT_LENGTH = 200
 

@@ -112,7 +112,7 @@ class NsightClient:
             hint = ("check that server is the API host of your N-sight region (the path /api/ is added for you), "
                     "and that no web application firewall blocks this controller")
         elif status == 429 or status >= 500:
-            hint = "the service is throttling or unavailable; try again later or raise retries"
+            hint = http_client.RETRIES_EXHAUSTED_HINT
         else:
             hint = "check the server option"
         return HttpStatusError(

@@ -146,7 +146,7 @@ class WfbssClient:
         elif status == 415:
             hint = "the request's content type was refused; this is a bug in msp.antivirus, please report it"
         elif status == 429 or status >= 500:
-            hint = "the service is throttling or unavailable after every retry; try again later or raise retries"
+            hint = http_client.RETRIES_EXHAUSTED_HINT
         else:
             hint = "check url, access_token and secret_key"
         return WfbssApiError(

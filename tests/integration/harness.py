@@ -58,6 +58,27 @@ def assert_no_secrets(*texts):
                 raise AssertionError('the %s leaked into text #%d, near: ...%s...' % (label, number, excerpt))
 
 
+# ---- task results ---------------------------------------------------------------------
+
+def assert_no_traceback(run, *results):
+    assert "Traceback" not in run.output, run.describe()
+    for result in results:
+        assert "Traceback" not in str(result.get("msg", ""))
+        assert "module_stderr" not in result, result
+        assert "Traceback" not in str(result.get("exception", "")), result
+
+
+def failed_result(run, name, *fragments):
+    """The result of a task that must have failed with a message holding every fragment, without a traceback."""
+    record = run.task(name)
+    result = record["result"]
+    assert record["status"] == "failed", record
+    for fragment in fragments:
+        assert fragment in result["msg"], "%r not in %r" % (fragment, result["msg"])
+    assert_no_traceback(run, result)
+    return result
+
+
 # ---- emulator -------------------------------------------------------------------------
 
 class EmulatorControlError(Exception):

@@ -6,6 +6,8 @@
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+from harness import failed_result
+
 ACME_CORP = "640FE47F-5118-4D79-8221-A35D0DE2EE2C"
 ACME_LOGISTICS = "549390C2-61B3-417E-B1F0-8955A63C08F3"
 CUSTOMERS_PATH = "/SMPI/v2.8/service/wfbss/api/customers"
@@ -36,18 +38,6 @@ def seeded_customers(emulator):
 
 def customer_calls(emulator):
     return [call for call in emulator.calls() if call["api"] == "wfbss"]
-
-
-def failed_result(run, name, *fragments):
-    record = run.task(name)
-    result = record["result"]
-    assert record["status"] == "failed", record
-    for fragment in fragments:
-        assert fragment in result["msg"], "%r not in %r" % (fragment, result["msg"])
-    assert "Traceback" not in result["msg"]
-    assert "module_stderr" not in result, result
-    assert "Traceback" not in str(result.get("exception", "")), result
-    return result
 
 
 def test_keyword_all_pages_and_check_mode(emulator, run_playbook, assert_no_secrets):

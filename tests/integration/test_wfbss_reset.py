@@ -12,6 +12,8 @@ hit, or up front when no request of the playbook is retried (each request takes 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+from harness import assert_no_traceback, failed_result
+
 
 ACME_CORP = "640FE47F-5118-4D79-8221-A35D0DE2EE2C"
 ACME_LOGISTICS = "549390C2-61B3-417E-B1F0-8955A63C08F3"
@@ -47,25 +49,6 @@ def wfbss_calls(emulator):
 
 def emulator_tasks(emulator):
     return emulator.control("GET", "wfbss/tasks")
-
-
-def assert_no_traceback(run, *results):
-    assert "Traceback" not in run.output, run.describe()
-    for result in results:
-        assert "Traceback" not in str(result.get("msg", ""))
-        assert "module_stderr" not in result, result
-        assert "Traceback" not in str(result.get("exception", "")), result
-
-
-def failed_result(run, name, *fragments):
-    """The result of a task that must have failed with a message holding every fragment, without a traceback."""
-    record = run.task(name)
-    result = record["result"]
-    assert record["status"] == "failed", record
-    for fragment in fragments:
-        assert fragment in result["msg"], "%r not in %r" % (fragment, result["msg"])
-    assert_no_traceback(run, result)
-    return result
 
 
 def assert_tasks_match_emulator(emulator, tasks, reset_type, events):

@@ -72,3 +72,15 @@ def run_module(main, args, capsys, check_mode=False):
     lines = [line for line in stdout.splitlines() if line.strip()]
     assert lines, "the module printed nothing"
     return ModuleResult(rc, json.loads(lines[-1]), stdout)
+
+
+def nsight_module_runner(main, server, api_key, capsys):
+    """A ``runner(check_mode=False, **args)`` for an N-sight module against ``server``; the key must never leave."""
+    def runner(check_mode=False, **args):
+        args.setdefault("server", server)
+        args.setdefault("api_key", api_key)
+        args.setdefault("retries", 0)
+        result = run_module(main, args, capsys, check_mode=check_mode)
+        assert api_key not in result.stdout
+        return result
+    return runner

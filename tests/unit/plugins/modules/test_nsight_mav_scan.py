@@ -25,7 +25,7 @@ from ansible_collections.msp.antivirus.tests.unit.helpers.fake_nsight import (
     fail_xml,
 )
 from ansible_collections.msp.antivirus.tests.unit.helpers.local_http import Drop, Reply, Truncate
-from ansible_collections.msp.antivirus.tests.unit.helpers.module_runner import run_module
+from ansible_collections.msp.antivirus.tests.unit.helpers.module_runner import nsight_module_runner, run_module
 
 SEED_FAIL = "Cannot execute action : scan is not running."
 ACTION_SERVICES = {"mav_scan_pause", "mav_scan_resume", "mav_scan_start", "mav_scan_cancel"}
@@ -51,15 +51,7 @@ def nsight(local_server):
 
 @pytest.fixture
 def run(nsight, capsys):
-    def runner(check_mode=False, **args):
-        args.setdefault("server", nsight.url)
-        args.setdefault("api_key", API_KEY)
-        args.setdefault("retries", 0)
-        result = run_module(nsight_mav_scan.main, args, capsys, check_mode=check_mode)
-        # The key never leaves, whatever happened.
-        assert API_KEY not in result.stdout
-        return result
-    return runner
+    return nsight_module_runner(nsight_mav_scan.main, nsight.url, API_KEY, capsys)
 
 
 def services_requested(server):

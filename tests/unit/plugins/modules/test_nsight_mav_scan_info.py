@@ -10,7 +10,7 @@ import pytest
 
 from ansible_collections.msp.antivirus.plugins.modules import nsight_mav_scan_info
 from ansible_collections.msp.antivirus.tests.unit.helpers.fake_nsight import API_KEY, FakeNsight
-from ansible_collections.msp.antivirus.tests.unit.helpers.module_runner import run_module
+from ansible_collections.msp.antivirus.tests.unit.helpers.module_runner import nsight_module_runner
 
 
 @pytest.fixture(autouse=True)
@@ -31,14 +31,7 @@ def nsight(local_server):
 
 @pytest.fixture
 def run(nsight, capsys):
-    def runner(check_mode=False, **args):
-        args.setdefault("server", nsight.url)
-        args.setdefault("api_key", API_KEY)
-        args.setdefault("retries", 0)
-        result = run_module(nsight_mav_scan_info.main, args, capsys, check_mode=check_mode)
-        assert API_KEY not in result.stdout
-        return result
-    return runner
+    return nsight_module_runner(nsight_mav_scan_info.main, nsight.url, API_KEY, capsys)
 
 
 def test_reads_each_device_finding_its_engine(nsight, run):
