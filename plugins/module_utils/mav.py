@@ -38,12 +38,10 @@ SCAN_STATES = {
     },
 }
 
-# FAIL texts that mean the wanted state already holds (documented, and observed).
-NO_OP_TEXTS = {
-    "paused": ("scan is not running", "unsupported action type"),
-    "resumed": ("scan is not running", "unsupported action type"),
-    "cancelled": ("scan is not running", "unsupported action type"),
-}
+# FAIL texts that mean the wanted state already holds (documented, and observed),
+# for the states they can answer.
+NO_OP_TEXTS = ("scan is not running", "unsupported action type")
+NO_OP_STATES = ("paused", "resumed", "cancelled")
 # The vague FAIL that start and cancel give both for a no-op and for a real failure.
 AMBIGUOUS_TEXT = "an error has occurred"
 AMBIGUOUS_STATES = ("started", "cancelled")
@@ -154,7 +152,7 @@ def apply_state(client, deviceid, wanted):
                            msg="{0} the MAV scan on device {1}.".format(STATE_VERBS[wanted], deviceid))
     text = client.redact(reply.msg) or "(no message)"
     lowered = text.lower()
-    if any(marker in lowered for marker in NO_OP_TEXTS.get(wanted, ())):
+    if wanted in NO_OP_STATES and any(marker in lowered for marker in NO_OP_TEXTS):
         return ScanOutcome(deviceid, service, api_status="FAIL",
                            msg="No change for device {0}: N-sight answered '{1}'".format(deviceid, text))
     if wanted in AMBIGUOUS_STATES and AMBIGUOUS_TEXT in lowered:
