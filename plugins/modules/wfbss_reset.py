@@ -200,7 +200,7 @@ def reset(module):
             len(commands), params["type"], count), **result)
     failure = None
     try:
-        for index, cids in enumerate(commands):
+        for cids in commands:
             try:
                 task = client.reset(params["type"], cids, events)
             except MspAntivirusError as error:
