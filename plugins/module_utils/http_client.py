@@ -13,7 +13,6 @@ import email.utils
 import random
 import re
 import time
-import traceback
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote, urlsplit
 
@@ -24,10 +23,8 @@ try:
     import requests.adapters
 except ImportError:
     HAS_REQUESTS = False
-    REQUESTS_IMPORT_ERROR = traceback.format_exc()
 else:
     HAS_REQUESTS = True
-    REQUESTS_IMPORT_ERROR = None
 
 # Kept equal to galaxy.yml's version by a unit test.
 COLLECTION_VERSION = "0.1.0"
@@ -165,13 +162,14 @@ class HttpClient:
     """
 
     def __init__(self, service, url_option, timeout=30, retries=3, validate_certs=True,
-                 redactor=None, user_agent=USER_AGENT, sleep=time.sleep):
+                 redactor=None, user_agent=USER_AGENT, sleep=None):
         self.service = service
         self.url_option = url_option
         self.timeout = timeout
         self.retries = retries
         self.redact = redactor or Redactor()
-        self._sleep = sleep
+        # Tests pass a recorder instead of really waiting.
+        self._sleep = sleep or time.sleep
         self.session = requests.Session()
         adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=POOL_SIZE, max_retries=0)
         self.session.mount("https://", adapter)
@@ -199,8 +197,6 @@ class HttpClient:
                 response = self.session.send(prepared, timeout=self.timeout, **settings)
             except requests.exceptions.SSLError as exc:
                 failure = self._tls_error(prepared.url, exc)
-            except RETRYABLE_EXCEPTIONS as exc:
-                failure = self._transport_error(prepared.url, exc, attempt + 1)
             except requests.exceptions.RequestException as exc:
                 failure = self._transport_error(prepared.url, exc, attempt + 1)
             # Errors are raised out here, not in the except blocks, so that no exception

@@ -13,7 +13,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import traceback
 from urllib.parse import urlunsplit
 from xml.parsers.expat import ExpatError
 
@@ -29,10 +28,8 @@ try:
     import xmltodict
 except ImportError:
     HAS_XMLTODICT = False
-    XMLTODICT_IMPORT_ERROR = traceback.format_exc()
 else:
     HAS_XMLTODICT = True
-    XMLTODICT_IMPORT_ERROR = None
 
 # What to do next for each documented (or observed) error code.
 ERROR_CODE_HINTS = {
@@ -90,10 +87,9 @@ class NsightClient:
                                      "API Key in the dashboard), or set NSIGHT_API_KEY.")
         self.base_url = normalise_server(server)
         self._api_key = api_key
-        kwargs = {"sleep": sleep} if sleep is not None else {}
         self.transport = http_client.HttpClient(
             "N-sight", "server", timeout=timeout, retries=retries, validate_certs=validate_certs,
-            redactor=http_client.Redactor(secrets=[api_key], query_keys=["apikey"]), **kwargs)
+            redactor=http_client.Redactor(secrets=[api_key], query_keys=["apikey"]), sleep=sleep)
         self.redact = self.transport.redact
 
     def call(self, service, **params):

@@ -94,10 +94,9 @@ class WfbssClient:
         self._access_token = access_token
         self._secret_key = secret_key
         self._clock = clock
-        kwargs = {"sleep": sleep} if sleep is not None else {}
         self.transport = http_client.HttpClient(
             "WFBSS", "url", timeout=timeout, retries=retries, validate_certs=validate_certs,
-            redactor=http_client.Redactor(secrets=[access_token, secret_key]), **kwargs)
+            redactor=http_client.Redactor(secrets=[access_token, secret_key]), sleep=sleep)
         self.redact = self.transport.redact
 
     def _sign(self, prepared):
