@@ -104,7 +104,8 @@ import re
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
-from ansible_collections.msp.antivirus.plugins.module_utils.errors import InvalidOptionError, MspAntivirusError
+from ansible_collections.msp.antivirus.plugins.module_utils.arguments import NSIGHT_CONNECTION_ARGS, nsight_client_args
+from ansible_collections.msp.antivirus.plugins.module_utils.errors import MspAntivirusError
 from ansible_collections.msp.antivirus.plugins.module_utils.http_client import concurrent_map
 from ansible_collections.msp.antivirus.plugins.module_utils.nsight import NsightClient, missing_libraries
 
@@ -178,12 +179,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                                      "source was added. Check that server is the N-sight API host.".format(error))
 
     def _client(self):
-        timeout, retries = self.get_option("timeout"), self.get_option("retries")
-        if timeout <= 0 or retries < 0:
-            raise InvalidOptionError("timeout must be positive and retries 0 or more; got timeout={0}, "
-                                     "retries={1}.".format(timeout, retries))
-        return NsightClient(server=self.get_option("server"), api_key=self.get_option("api_key"), timeout=timeout,
-                            retries=retries, validate_certs=self.get_option("validate_certs"))
+        options = dict((name, self.get_option(name)) for name in NSIGHT_CONNECTION_ARGS)
+        return NsightClient(**nsight_client_args(options))
 
     def _devices(self, client):
         clients = [row for row in client.rows("list_clients", "items", "client")
