@@ -18,8 +18,19 @@ description:
     C(nsight_siteid), C(nsight_device_type) (V(server) or V(workstation)), C(nsight_name), C(nsight_os),
     C(nsight_ip) and C(nsight_online) (a boolean).
   - Hosts are grouped per client (C(nsight_client_<client>)) and per site (C(nsight_site_<client>_<site>)).
-  - The host name is the device name, with characters other than letters, digits, C(.), C(_) and C(-) replaced by
-    C(_). Devices that share a name are all named C(<name>_<deviceid>), so names stay unique.
+  - "Host names are unique, so every device is exactly one host. The I(safe name) of a device is its name without
+    leading and trailing white space, with each character other than an ASCII letter, a digit, C(.), C(_) or C(-)
+    replaced by C(_). Names are compared ignoring letter case: Ansible itself tells C(PC) from C(pc), but Windows
+    computer names do not, nor do C(host_vars/) and fact cache files on a case-insensitive file system."
+  - A device whose safe name no other device of this source has keeps it as host name, unless it is C(localhost),
+    C(127.0.0.1), C(all) or C(ungrouped) (such a host would be the controller's localhost, or a host that cannot be
+    targeted by its name).
+  - "Every other device, in device id order, is named C(<safe name>_<deviceid>) (C(device_<deviceid>) when it has
+    no name) or, if a host of this source already has that name, the first free one of C(<safe name>_<deviceid>_2),
+    C(<safe name>_<deviceid>_3)... For example devices named C(PC) (id 8001), C(PC) (id 8002) and C(PC_8001)
+    (id 8003) become C(PC_8001_2), C(PC_8002) and C(PC_8001). Host names depend on the devices listed, not on the
+    order N-sight lists them in; adding or removing a device can rename the devices that share its name."
+  - A host of the same name in another inventory source is the same host to Ansible, which merges the two.
   - A walk costs 1 + clients + 2 x sites calls; enable O(cache) to reuse it. If any call fails, the source fails
     whole, with the reason, and adds no host.
   - The configuration file name must end in C(nsight.yml) or C(nsight.yaml).
@@ -100,13 +111,14 @@ device_types: [server]
 """
 
 import re
+from collections import Counter
 
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
 from ansible_collections.msp.antivirus.plugins.module_utils.arguments import NSIGHT_CONNECTION_ARGS, nsight_client_args
-from ansible_collections.msp.antivirus.plugins.module_utils.errors import MspAntivirusError
-from ansible_collections.msp.antivirus.plugins.module_utils.http_client import concurrent_map
+from ansible_collections.msp.antivirus.plugins.module_utils.errors import MspAntivirusError, ResponseParseError
+from ansible_collections.msp.antivirus.plugins.module_utils.http_client import Redactor, concurrent_map
 from ansible_collections.msp.antivirus.plugins.module_utils.nsight import NsightClient, missing_libraries
 
 # (service, row element, id element) of the device listing of each device type.
@@ -115,6 +127,11 @@ DEVICE_LISTINGS = {
     "workstation": ("list_workstations", "workstation", "workstationid"),
 }
 UNSAFE_HOSTNAME_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]")
+# Host names no device keeps: Ansible's localhost aliases (such a host is the controller, merged with the localhost
+# of every other source; ::1 cannot occur, ":" is unsafe) and its built-in groups (a host named so cannot be
+# targeted by its name). Lower case, as every name is compared through hostname_key().
+RESERVED_HOSTNAMES = frozenset(["localhost", "127.0.0.1", "all", "ungrouped"])
+NAMELESS = "device"
 
 
 def matches(wanted, row_id, name):
@@ -125,14 +142,84 @@ def matches(wanted, row_id, name):
     return any(str(item).casefold() in keys for item in wanted)
 
 
+def safe_hostname(name):
+    """The device name, trimmed, with every character a host name should not hold replaced by _ ('' if none)."""
+    return UNSAFE_HOSTNAME_CHARACTERS.sub("_", (name or "").strip())
+
+
+def hostname_key(hostname):
+    """What two host names must not share. Ansible compares host names exactly, but Windows computer names,
+    and host_vars/ or fact cache files on a case-insensitive file system, ignore case: so do we."""
+    return hostname.lower()
+
+
 def hostnames(devices):
-    """A valid, unique host name per device: its name, or name_deviceid where names collide."""
-    safe = [UNSAFE_HOSTNAME_CHARACTERS.sub("_", device["name"] or "") or "device" for device in devices]
-    counts = {}
-    for name in safe:
-        counts[name] = counts.get(name, 0) + 1
-    return [name if counts[name] == 1 else "{0}_{1}".format(name, device["deviceid"])
-            for name, device in zip(safe, devices)]
+    """One host name per device, in the order of ``devices``, no two with the same hostname_key.
+
+    1. A safe name that exactly one device has, and that is not reserved, is that device's host name. These
+       names are distinct, as each key is counted once.
+    2. Every other device, in device id order, takes name_deviceid (device_deviceid without a name), or the
+       first of name_deviceid_2, _3... that is free. Each is checked against every name given before it
+       (step 1 names and reserved ones included), so none can collide.
+    Listing order does not matter: step 1 only counts, step 2 sorts.
+    """
+    names = [safe_hostname(device["name"]) for device in devices]
+    counts = Counter(hostname_key(name) for name in names)
+    chosen = [None] * len(devices)
+    taken = set(RESERVED_HOSTNAMES)
+    for index, name in enumerate(names):
+        key = hostname_key(name)
+        if name and counts[key] == 1 and key not in RESERVED_HOSTNAMES:
+            chosen[index] = name
+            taken.add(key)
+    rest = [index for index, name in enumerate(chosen) if name is None]
+    for index in sorted(rest, key=lambda index: device_order(devices[index])):
+        chosen[index] = first_free("{0}_{1}".format(names[index] or NAMELESS, devices[index]["deviceid"]), taken)
+    return chosen
+
+
+def device_order(device):
+    """Sort key of a device independent of listing order (the walk is concurrent); ties only for the same device id."""
+    return (device["deviceid"], device["device_type"], device["siteid"], device["name"] or "")
+
+
+def first_free(candidate, taken):
+    """candidate, or candidate_2, candidate_3... the first whose key is not taken; it is taken from then on."""
+    hostname, number = candidate, 1
+    while hostname_key(hostname) in taken:
+        number += 1
+        hostname = "{0}_{1}".format(candidate, number)
+    taken.add(hostname_key(hostname))
+    return hostname
+
+
+def listing_id(service, row, id_name):
+    """The whole-number id of a listing row. A row without one is not an answer to build hosts from."""
+    value = row.get(id_name)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        pass
+    shown = "missing" if value is None else repr(value)[:60]
+    raise ResponseParseError("N-sight answered {0} with a listing row without a usable id ({1}: {2}). Check that "
+                             "server is the N-sight API host.".format(service, id_name, shown))
+
+
+def device_record(device_type, row, owner, site):
+    """A device as the hosts and the cache hold it; owner and site are {"id": int, "name": str}."""
+    service, _row_name, id_name = DEVICE_LISTINGS[device_type]
+    return {
+        "deviceid": listing_id(service, row, id_name),
+        "name": row.get("name"),
+        "os": row.get("os"),
+        "ip": row.get("ip"),
+        "online": str(row.get("online")).strip() == "1",
+        "device_type": device_type,
+        "client": owner["name"],
+        "clientid": owner["id"],
+        "site": site["name"],
+        "siteid": site["id"],
+    }
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
@@ -165,55 +252,57 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if missing:
             raise AnsibleParserError("The msp.antivirus.nsight inventory needs the Python library {0} on the "
                                      "controller: pip install {0}".format(missing[0]))
+        client = self._guarded(self._client, "The N-sight inventory source cannot be used, so no host of it was added")
         try:
-            client = self._client()
-            try:
-                return self._devices(client)
-            finally:
-                client.close()
+            return self._guarded(lambda: self._devices(client),
+                                 "The N-sight inventory walk failed, so no host of this source was added")
+        finally:
+            client.close()
+
+    def _guarded(self, step, context):
+        """step(), with a typed error turned into an AnsibleParserError that carries its message.
+
+        Raised outside the except block, so that Ansible shows no chained exception beside the message.
+        The key is redacted once more: a message may quote an option value a user put it in by mistake.
+        """
+        failure = None
+        try:
+            return step()
         except MspAntivirusError as error:
-            raise AnsibleParserError("The N-sight inventory walk failed, so no host of this source was added: "
-                                     "{0}".format(error.message))
-        except (KeyError, TypeError, ValueError) as error:
-            raise AnsibleParserError("N-sight answered a listing row without a usable id ({0!r}), so no host of this "
-                                     "source was added. Check that server is the N-sight API host.".format(error))
+            failure = error
+        redact = Redactor(secrets=[self.get_option("api_key")], query_keys=["apikey"])
+        raise AnsibleParserError("{0}: {1}".format(context, redact(failure.message)))
 
     def _client(self):
         options = dict((name, self.get_option(name)) for name in NSIGHT_CONNECTION_ARGS)
         return NsightClient(**nsight_client_args(options))
 
     def _devices(self, client):
-        clients = [row for row in client.rows("list_clients", "items", "client")
-                   if matches(self.get_option("clients"), row.get("clientid"), row.get("name"))]
+        clients = self._selected(client.rows("list_clients", "items", "client"), "list_clients", "clientid", "clients")
 
-        def sites_of(client_row):
-            return [(client_row, site) for site in client.rows("list_sites", "items", "site", clientid=client_row["clientid"])
-                    if matches(self.get_option("sites"), site.get("siteid"), site.get("name"))]
+        def sites_of(owner):
+            rows = client.rows("list_sites", "items", "site", clientid=owner["id"])
+            return [(owner, site) for site in self._selected(rows, "list_sites", "siteid", "sites")]
 
         sites = [pair for pairs in concurrent_map(sites_of, clients) for pair in pairs]
-        listings = [(client_row, site, device_type) for client_row, site in sites
+        listings = [(owner, site, device_type) for owner, site in sites
                     for device_type in self.get_option("device_types")]
 
         def devices_of(listing):
-            client_row, site, device_type = listing
-            service, row_name, id_name = DEVICE_LISTINGS[device_type]
-            return [{
-                "deviceid": int(row[id_name]),
-                "name": row.get("name"),
-                "os": row.get("os"),
-                "ip": row.get("ip"),
-                "online": str(row.get("online")).strip() == "1",
-                "device_type": device_type,
-                "client": client_row.get("name"),
-                "clientid": int(client_row["clientid"]),
-                "site": site.get("name"),
-                "siteid": int(site["siteid"]),
-            } for row in client.rows(service, "items", row_name, siteid=site["siteid"])]
+            owner, site, device_type = listing
+            service, row_name, _id_name = DEVICE_LISTINGS[device_type]
+            return [device_record(device_type, row, owner, site)
+                    for row in client.rows(service, "items", row_name, siteid=site["id"])]
 
         return [device for devices in concurrent_map(devices_of, listings) for device in devices]
 
+    def _selected(self, rows, service, id_name, option):
+        """The client or site rows that filter option selects, as {"id": int, "name": str}."""
+        wanted = self.get_option(option)
+        return [{"id": listing_id(service, row, id_name), "name": row.get("name")}
+                for row in rows if matches(wanted, row.get(id_name), row.get("name"))]
+
     def _populate(self, devices):
-        strict = self.get_option("strict")
         for hostname, device in zip(hostnames(devices), devices):
             self.inventory.add_host(hostname)
             for key, value in device.items():
@@ -223,7 +312,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 self._sanitize_group_name("nsight_site_{0}_{1}".format(device["client"] or "", device["site"] or "")))
             self.inventory.add_child(client_group, hostname)
             self.inventory.add_child(site_group, hostname)
-            hostvars = self.inventory.get_host(hostname).get_vars()
-            self._set_composite_vars(self.get_option("compose"), hostvars, hostname, strict=strict)
-            self._add_host_to_composed_groups(self.get_option("groups"), hostvars, hostname, strict=strict)
-            self._add_host_to_keyed_groups(self.get_option("keyed_groups"), hostvars, hostname, strict=strict)
+            self._construct(hostname)
+
+    def _construct(self, hostname):
+        """compose, groups and keyed_groups of the constructed fragment, for one host."""
+        strict = self.get_option("strict")
+        hostvars = self.inventory.get_host(hostname).get_vars()
+        self._set_composite_vars(self.get_option("compose"), hostvars, hostname, strict=strict)
+        self._add_host_to_composed_groups(self.get_option("groups"), hostvars, hostname, strict=strict)
+        self._add_host_to_keyed_groups(self.get_option("keyed_groups"), hostvars, hostname, strict=strict)
