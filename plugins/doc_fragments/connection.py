@@ -13,7 +13,8 @@ class ModuleDocFragment(object):
 options:
   timeout:
     description:
-      - Seconds to wait for each HTTP request before it counts as failed.
+      - Seconds that each HTTP request may take in all, from sending it to the last byte of its answer, before it
+        counts as failed (and is retried, see O(retries)). A server that sends its answer slowly cannot stretch it.
     type: int
     default: 30
   retries:
@@ -21,7 +22,14 @@ options:
       - How many times a request is retried after a connection error, a timeout, HTTP 429 or an HTTP 5xx answer.
       - Retries wait with exponential backoff and jitter (about 1, 2, 4... seconds), never less than the
         service's C(Retry-After) header and never more than 60 seconds.
-      - V(0) sends each request once.
+      - V(0) sends each request once; at most V(10).
+      - A request that may have been carried out although its answer was lost (a timeout, or a connection lost after
+        sending) is sent again only when it is a read or an N-sight action (the modules then read the device's scan
+        to tell what happened); a WFBSS command (a C(POST)) is never sent twice.
     type: int
     default: 3
+notes:
+  - Redirects are never followed, so that no credential goes to another host; a redirect fails the task and names
+    the redirect's (redacted) target.
+  - Answers larger than 16 MiB (after decompression) are refused; no real answer of either API comes near that.
 """

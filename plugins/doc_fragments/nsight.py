@@ -15,7 +15,8 @@ options:
     description:
       - The N-sight API server of the account's region, as a host (V(www.systemmonitor.us)) or a base URL with
         scheme (V(https://www.systemmonitor.us), or V(http://127.0.0.1:8080) for a local emulator).
-      - The path C(/api/) is added. Only the C(http) and C(https) schemes are accepted.
+      - The path C(/api/) is added. Only C(https) is accepted, and plain C(http) to a loopback address (a local
+        emulator), since the API key travels in the URL. A user name or password in the URL is refused.
       - "Regional hosts: Americas V(www.am.remote.management), Asia V(wwwasia.system-monitor.com), Australia
         V(www.system-monitor.com), Europe V(wwweurope1.systemmonitor.eu.com), France V(wwwfrance.systemmonitor.eu.com),
         France1 V(wwwfrance1.systemmonitor.eu.com), Germany V(wwwgermany1.systemmonitor.eu.com), Ireland
@@ -26,7 +27,8 @@ options:
     required: true
   api_key:
     description:
-      - The N-sight Data Extraction API key.
+      - The N-sight Data Extraction API key. Whitespace around it (a line break from a YAML block scalar) is dropped;
+        a key that still holds a control or non-ASCII character is refused without being shown.
       - The key travels in the query string of every request; the collection redacts it from every URL,
         message and result.
       - If not set, the value of the E(NSIGHT_API_KEY) environment variable is used.

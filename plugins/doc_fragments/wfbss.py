@@ -15,13 +15,16 @@ options:
     description:
       - The SMPI URL that Trend Micro Remote Manager shows when it generates the key pair, as a host or a URL with
         scheme. A trailing C(/SMPI) is accepted (V(https://cspi-stg.trendmicro.com/SMPI)).
-      - The path C(/SMPI/{api_version}/service/wfbss/api/) is added.
+      - The path C(/SMPI/{api_version}/service/wfbss/api/) is added. Only C(https) is accepted, and plain C(http) to a
+        loopback address (a local emulator). A user name or password in the URL is refused.
       - If not set, the value of the E(WFBSS_URL) environment variable is used.
     type: str
     default: https://cspi.trendmicro.com
   access_token:
     description:
       - The access token (a GUID) of the key pair, sent in the C(x-access-token) header.
+      - Whitespace around it is dropped; one that still holds a control or non-ASCII character is refused without
+        being shown. The same holds for O(secret_key).
       - If not set, the value of the E(WFBSS_ACCESS_TOKEN) environment variable is used.
     type: str
     required: true

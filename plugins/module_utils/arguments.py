@@ -12,6 +12,7 @@ __metaclass__ = type
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import InvalidOptionError
+from ansible_collections.msp.antivirus.plugins.module_utils.http_client import MAX_RETRIES
 
 COMMON_CONNECTION_ARGS = dict(
     timeout=dict(type="int", default=30),
@@ -41,25 +42,34 @@ DEVICE_ARGS = dict(
 )
 
 
+# N-sight device ids are positive integers; anything above a signed 64-bit integer is surely a typo.
+MAX_DEVICE_ID = 2 ** 63 - 1
+
+
 def device_ids(params, alternative=None):
     """The devices to act on, validated before any API call."""
     if params["deviceids"] is not None:
         ids = params["deviceids"]
         if not ids:
             raise InvalidOptionError("deviceids is empty: list at least one N-sight device id.")
-        bad = [deviceid for deviceid in ids if deviceid <= 0]
+        bad = [deviceid for deviceid in ids if not is_device_id(deviceid)]
         if bad:
             raise InvalidOptionError("deviceids must hold positive integers (N-sight serverid or workstationid "
-                                     "values); got {0}.".format(", ".join(str(deviceid) for deviceid in bad)))
+                                     "values); got {0}.".format(", ".join(repr(deviceid) for deviceid in bad)))
         # Dropping duplicates keeps two concurrent calls from racing on one device.
         return list(dict.fromkeys(ids))
     if params["deviceid"] is None:
         raise InvalidOptionError("Give deviceid (one device) or deviceids (several){0}.".format(
             ", or " + alternative if alternative else ""))
-    if params["deviceid"] <= 0:
+    if not is_device_id(params["deviceid"]):
         raise InvalidOptionError("deviceid must be a positive integer (an N-sight serverid or workstationid); "
-                                 "got {0}.".format(params["deviceid"]))
+                                 "got {0!r}.".format(params["deviceid"]))
     return [params["deviceid"]]
+
+
+def is_device_id(value):
+    # A YAML true is an int to Ansible's type check, and would be sent as deviceid=True.
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_DEVICE_ID
 
 
 def nsight_client_args(params):
@@ -80,5 +90,5 @@ def wfbss_client_args(params):
 def check_connection_numbers(params):
     if params["timeout"] <= 0:
         raise InvalidOptionError("timeout must be a positive number of seconds, got {0}.".format(params["timeout"]))
-    if params["retries"] < 0:
-        raise InvalidOptionError("retries must be 0 or more, got {0}.".format(params["retries"]))
+    if not 0 <= params["retries"] <= MAX_RETRIES:
+        raise InvalidOptionError("retries must be from 0 to {0}, got {1}.".format(MAX_RETRIES, params["retries"]))

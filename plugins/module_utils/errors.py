@@ -22,6 +22,10 @@ class MspAntivirusError(Exception):
         # Extra, secret-free keys returned beside msg (http_status, api_code...).
         self.details = details
 
+    def __str__(self):
+        # ``message`` may be extended after the error was made ("... 2 of 3 commands were sent").
+        return self.message
+
 
 class InvalidOptionError(MspAntivirusError):
     """An option value the user must fix; raised before any API call."""
@@ -32,6 +36,9 @@ class TransportError(MspAntivirusError):
 
     # Whether another attempt might succeed (a refused connection may; a bad certificate will not).
     retryable = False
+    # Whether a request may have been carried out although no answer arrived (a timeout or a
+    # connection lost after sending), so that its effect is unknown.
+    outcome_unknown = False
 
 
 class HttpStatusError(MspAntivirusError):

@@ -48,6 +48,14 @@ AMBIGUOUS_STATES = ("started", "cancelled")
 
 CHANGE, NO_OP, BLOCKED = "change", "no-op", "blocked"
 
+# The scan states that show an action has taken effect, for settling a lost answer.
+REACHED_STATES = {
+    "paused": ("paused",),
+    "resumed": ("running",),
+    "started": ("running", "pending"),
+    "cancelled": ("cancelled",),
+}
+
 
 def normalise_status(engine, status):
     """A normalised state for a raw status; an unknown status stays visible as ``unknown``."""
@@ -151,21 +159,51 @@ def apply_state(client, deviceid, wanted):
         return ScanOutcome(deviceid, service, changed=True, api_status="OK",
                            msg="{0} the MAV scan on device {1}.".format(STATE_VERBS[wanted], deviceid))
     text = client.redact(reply.msg) or "(no message)"
+    reading = None
+    if reply.after_lost_answer:
+        reading = _read_after_lost_answer(client, deviceid, wanted)
+        if not isinstance(reading, ScanReading) or reading.state in REACHED_STATES[wanted]:
+            return _settled_lost_answer(deviceid, wanted, text, reading)
     lowered = text.lower()
     if wanted in NO_OP_STATES and any(marker in lowered for marker in NO_OP_TEXTS):
         return ScanOutcome(deviceid, service, api_status="FAIL",
                            msg="No change for device {0}: N-sight answered '{1}'".format(deviceid, text))
     if wanted in AMBIGUOUS_STATES and AMBIGUOUS_TEXT in lowered:
-        return _settle_ambiguous(client, deviceid, wanted, text)
+        return _settle_ambiguous(client, deviceid, wanted, text, reading)
     return ScanOutcome(deviceid, service, failed=True, api_status="FAIL",
                        msg="N-sight refused {0} for device {1}: '{2}'. Check that the device is online and has "
                            "Managed Antivirus enabled.".format(service, deviceid, text))
 
 
-def _settle_ambiguous(client, deviceid, wanted, text):
+def _read_after_lost_answer(client, deviceid, wanted):
+    """A FAIL to a retry whose earlier attempt lost its answer may be about that attempt's own effect
+    ("scan is not running" because the lost pause paused it): the newest scan tells. The reading, or
+    the error that kept it from being read."""
+    try:
+        return read_scans(client, deviceid)
+    except MspAntivirusError as exc:
+        return exc
+
+
+def _settled_lost_answer(deviceid, wanted, text, reading):
+    """When the newest scan shows the wanted state, the lost attempt is taken to have reached it, so
+    that the change is reported (and a pause gets its resume); when it cannot be read, nothing is known."""
+    service = STATE_SERVICES[wanted]
+    if isinstance(reading, ScanReading):
+        return ScanOutcome(deviceid, service, changed=True, api_status="FAIL", scan_state=reading.state,
+                           msg="{0} the MAV scan on device {1}: the answer to an earlier attempt was lost, a retry "
+                               "was answered '{2}', and the newest scan is {3}.".format(
+                                   STATE_VERBS[wanted], deviceid, text, reading.state))
+    return ScanOutcome(deviceid, service, failed=True, api_status="FAIL", uncertain=True,
+                       msg="The answer to {0} for device {1} was lost, a retry was answered '{2}', and the scan "
+                           "could not be read to tell whether the lost attempt acted: {3} Check the device's scan, "
+                           "and undo it if needed.".format(service, deviceid, text, reading.message))
+
+
+def _settle_ambiguous(client, deviceid, wanted, text, reading=None):
     """'An error has occurred' means both "already so" and "failed": the newest scan tells which."""
     service = STATE_SERVICES[wanted]
-    reading = read_scans(client, deviceid)
+    reading = reading or read_scans(client, deviceid)
     verdict = predict(wanted, reading.state)
     if verdict == NO_OP:
         return ScanOutcome(deviceid, service, api_status="FAIL", scan_state=reading.state,
@@ -189,6 +227,11 @@ def ensure_state(client, deviceid, wanted, check_mode=False):
         return apply_state(client, deviceid, wanted)
     except MspAntivirusError as exc:
         outcome = ScanOutcome(deviceid, STATE_SERVICES[wanted], failed=True, msg=exc.message, **exc.details)
+        if getattr(exc, "outcome_unknown", False) and not check_mode:
+            # Every answer was lost: the action may have taken effect. Say so, so that a pause is resumed.
+            outcome.details["uncertain"] = True
+            outcome.msg += (" The answer to {0} was lost, so device {1}'s scan may be {2} by this task; check it, "
+                            "and undo it if needed.".format(STATE_SERVICES[wanted], deviceid, wanted))
         outcome.fatal_for_all = is_fatal_for_all(exc)
         return outcome
 

@@ -67,13 +67,15 @@ def as_list(value):
 
 
 class NsightReply:
-    """An OK or FAIL envelope. ``msg`` is the action message, ``result`` the whole parsed element."""
+    """An OK or FAIL envelope. ``msg`` is the action message (redacted, shortened), ``result`` the whole
+    parsed element; ``after_lost_answer``: an earlier attempt may have acted without its answer arriving."""
 
-    def __init__(self, service, status, msg, result):
+    def __init__(self, service, status, msg, result, after_lost_answer=False):
         self.service = service
         self.status = status
         self.msg = msg
         self.result = result
+        self.after_lost_answer = after_lost_answer
 
     @property
     def ok(self):
@@ -82,9 +84,8 @@ class NsightReply:
 
 class NsightClient:
     def __init__(self, server, api_key, timeout=30, retries=3, validate_certs=True, sleep=None):
-        if not api_key:
-            raise InvalidOptionError("api_key is empty: give the N-sight API key (Settings > General Settings > "
-                                     "API Key in the dashboard), or set NSIGHT_API_KEY.")
+        api_key = http_client.clean_secret(api_key, "api_key", "the N-sight API key (Settings > General Settings > "
+                                                               "API Key in the dashboard), or set NSIGHT_API_KEY")
         self.base_url = normalise_server(server)
         self._api_key = api_key
         self.transport = http_client.HttpClient(
@@ -128,7 +129,7 @@ class NsightClient:
             try:
                 document = xmltodict.parse(body, disable_entities=True)
             except (ExpatError, ValueError) as exc:
-                problem = self.redact(exc)
+                problem = http_client.excerpt(exc, self.redact)
         if problem is not None:
             raise ResponseParseError(
                 "N-sight answered {0} with a body that is not acceptable XML ({1}). Check that server is the "
@@ -142,8 +143,8 @@ class NsightClient:
                 url=url)
         if result.get("error") is not None:
             raise self._api_error(service, result["error"], url)
-        msg = result.get("msg")
-        return NsightReply(service, result["@status"], msg.strip() if isinstance(msg, str) else "", result)
+        msg = http_client.excerpt(result.get("msg") if isinstance(result.get("msg"), str) else "", self.redact)
+        return NsightReply(service, result["@status"], msg, result, response.after_lost_answer)
 
     def _api_error(self, service, error, url):
         error = error if isinstance(error, dict) else {"message": error}
@@ -151,14 +152,15 @@ class NsightClient:
         message = str(error.get("message") or "").strip()
         hint = ERROR_CODE_HINTS.get(code, "check the options of this task")
         return NsightApiError(
-            "N-sight refused {0} with error {1} ({2}). {3}".format(service, code or "?", self.redact(message), hint),
+            "N-sight refused {0} with error {1} ({2}). {3}".format(
+                service, code or "?", http_client.excerpt(message, self.redact), hint),
             api_code=int(code) if code.isdigit() else None, api_status="FAIL", url=url)
 
     def require_ok(self, reply):
         """For reading services a FAIL is always an error."""
         if not reply.ok:
             raise NsightApiError(
-                "N-sight answered FAIL to {0}: {1}".format(reply.service, self.redact(reply.msg) or "(no message)"),
+                "N-sight answered FAIL to {0}: {1}".format(reply.service, reply.msg or "(no message)"),
                 api_status="FAIL")
         return reply
 

@@ -40,7 +40,9 @@ RESET_EVENTS = (
 MAX_CIDS_PER_COMMAND = 10
 # The largest page the customers listing serves.
 CUSTOMERS_PAGE_LIMIT = 100
-API_VERSION_PATTERN = re.compile(r"^v\d+\.\d+$")
+API_VERSION_PATTERN = re.compile(r"v[0-9]+\.[0-9]+")
+# A listing longer than this many pages (100 customers each) is taken as a server that ignores paging.
+MAX_CUSTOMER_PAGES = 1000
 # The service refuses a request whose x-posix-time is further than this from its clock.
 CLOCK_SKEW_LIMIT = "15 minutes"
 
@@ -58,7 +60,7 @@ AUTH_DEFAULT_HINT = ("check access_token, secret_key, and the controller's clock
 
 def normalise_url(url, api_version):
     """The API base, ``https://HOST[/prefix]/SMPI/{version}/service/wfbss/api/``, from a host or URL."""
-    if not API_VERSION_PATTERN.match(api_version or ""):
+    if not API_VERSION_PATTERN.fullmatch(api_version or ""):
         raise InvalidOptionError("api_version {0!r} is not a version such as v2.8 (a 'v', then major.minor)."
                                  .format(api_version))
     scheme, netloc, path = http_client.split_base_url(url or DEFAULT_URL, "url", DEFAULT_URL)
@@ -86,10 +88,10 @@ def signature(secret_key, posix_time, method, request_uri, body=b""):
 class WfbssClient:
     def __init__(self, url, access_token, secret_key, api_version="v2.8", timeout=30, retries=3,
                  validate_certs=True, sleep=None, clock=time.time):
-        for name, value in (("access_token", access_token), ("secret_key", secret_key)):
-            if not value:
-                raise InvalidOptionError("{0} is empty: give the {0} of the key pair that Trend Micro Remote Manager "
-                                         "generated, or set WFBSS_{1}.".format(name, name.upper()))
+        access_token, secret_key = (
+            http_client.clean_secret(value, name, "the {0} of the key pair that Trend Micro Remote Manager generated, "
+                                                  "or set WFBSS_{1}".format(name, name.upper()))
+            for name, value in (("access_token", access_token), ("secret_key", secret_key)))
         self.base_url = normalise_url(url, api_version)
         self._access_token = access_token
         self._secret_key = secret_key
@@ -134,8 +136,8 @@ class WfbssClient:
         except ValueError:
             body = None
         body = body if isinstance(body, dict) else {}
-        subject = str(body.get("error_subject") or "").strip()
-        detail = str(body.get("error_message") or body.get("message") or "").strip() or http_client.excerpt(response.text, self.redact)
+        subject = http_client.excerpt(body.get("error_subject"), self.redact)
+        detail = http_client.excerpt(body.get("error_message") or body.get("message") or response.text, self.redact)
         if status == 401:
             hint = AUTH_HINTS.get(subject, AUTH_DEFAULT_HINT)
         elif status == 404:
@@ -150,7 +152,7 @@ class WfbssClient:
             hint = "check url, access_token and secret_key"
         return WfbssApiError(
             "WFBSS answered HTTP {0}{1} to {2} {3}: {4}. Next: {5}.".format(
-                status, " " + subject if subject else "", method, path, self.redact(detail), hint),
+                status, " " + subject if subject else "", method, path, detail, hint),
             http_status=status, error_subject=subject or None, url=url)
 
     def reset(self, reset_type, cids, events=None):
@@ -158,18 +160,28 @@ class WfbssClient:
         params = {"type": reset_type, "cids": ",".join(cids)}
         if events:
             params["events"] = ",".join(events)
-        answer = self.request("POST", "commands/reset", params=params)
+        return self._task("commands/reset", self.request("POST", "commands/reset", params=params))
+
+    def _task(self, path, answer):
+        """The documented ``{"task": {"id", "status"}}`` answer of a command, its shape checked."""
         task = answer.get("task") if isinstance(answer, dict) else None
-        if not isinstance(task, dict) or not task.get("id"):
-            raise ResponseParseError("WFBSS answered commands/reset without the documented task {{id, status}}: "
-                                     "{0}".format(http_client.excerpt(json.dumps(answer), self.redact)))
-        return {"id": task["id"], "status": task.get("status")}
+        if (not isinstance(task, dict) or not isinstance(task.get("id"), str) or not task["id"].strip()
+                or not isinstance(task.get("status"), (str, type(None)))):
+            raise ResponseParseError("WFBSS answered {0} without the documented task {{id, status}} (a string id): "
+                                     "{1}. The command may have been accepted; check the customers in the console "
+                                     "before sending it again.".format(
+                                         path, http_client.excerpt(json.dumps(answer), self.redact)))
+        return {"id": http_client.excerpt(task["id"], self.redact), "status": task.get("status")}
 
     def customers(self, keyword=None):
-        """Every customer whose name holds ``keyword`` (all when None), every page followed."""
+        """Every customer whose name holds ``keyword`` (all when None), every page followed.
+
+        A server that ignores ``page`` would be followed for ever: a page that repeats the one
+        before, or more than MAX_CUSTOMER_PAGES pages, stops the listing with an error.
+        """
         customers = []
-        page = 1
-        while True:
+        previous_rows = None
+        for page in range(1, MAX_CUSTOMER_PAGES + 1):
             params = {"page": page, "limit": CUSTOMERS_PAGE_LIMIT}
             if keyword:
                 params["q"] = keyword
@@ -179,13 +191,22 @@ class WfbssClient:
             if not isinstance(rows, list) or not isinstance(paging, dict):
                 raise ResponseParseError("WFBSS answered customers without the documented paging and customers "
                                          "keys: {0}".format(http_client.excerpt(json.dumps(answer), self.redact)))
+            if rows and rows == previous_rows:
+                raise ResponseParseError(
+                    "WFBSS answered page {0} of customers with the same customers as page {1}: the server ignores "
+                    "paging, so the listing cannot be completed. Check that url is the SMPI URL that Trend Micro "
+                    "Remote Manager shows, or narrow the listing with name.".format(page, page - 1))
             customers.extend(rows)
             total = paging.get("total")
             page_size = paging.get("limit") if isinstance(paging.get("limit"), int) else CUSTOMERS_PAGE_LIMIT
             # Stop on the documented total, and on a short or empty page in case total is missing or wrong.
             if not rows or len(rows) < page_size or (isinstance(total, int) and len(customers) >= total):
                 return customers
-            page += 1
+            previous_rows = rows
+        raise ResponseParseError(
+            "WFBSS listed more than {0} pages of customers without reaching the end, so the listing was stopped. "
+            "Narrow it with name, or check that url is the SMPI URL that Trend Micro Remote Manager shows.".format(
+                MAX_CUSTOMER_PAGES))
 
     def close(self):
         self.transport.close()

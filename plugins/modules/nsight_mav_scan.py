@@ -18,6 +18,10 @@ description:
     (C(Cannot execute action : scan is not running.), C(Unsupported action type)) gives C(changed=false)."
   - The vague C(An error has occurred) that O(state=started) and O(state=cancelled) can answer is settled by reading
     the newest scan once with C(list_mav_scans).
+  - "A lost answer is settled too: when an attempt's answer was lost (a timeout, a connection dropped after sending)
+    and the retry answers C(FAIL), the newest scan is read once; if it shows the wanted state, the lost attempt is
+    taken to have reached it and the device is reported C(changed=true), so that a pause always gets its resume.
+    When every answer was lost, the device fails with RV(uncertain=true)."
   - A device runs one engine, VIPRE or Bitdefender. Whenever the module reads scans it finds the engine itself,
     asking for Bitdefender scans (the API's default) first and for VIPRE scans when none come back.
   - Runs on the controller; in a play about managed hosts, delegate it to C(localhost).
@@ -72,7 +76,7 @@ notes:
   - Bitdefender documents no paused scan status; a paused Bitdefender scan reads C(Scan Stopped), which the module
     takes as paused.
   - N-sight asks not to poll automatically more often than every 90 seconds; this module reads only when it must
-    (check mode, or to settle an ambiguous answer).
+    (check mode, or to settle an ambiguous or lost answer).
 seealso:
   - name: N-sight Data Extraction API
     description: The vendor's description of the API, its services and regional servers.
@@ -138,7 +142,7 @@ scan_state:
   description:
     - The normalised state of the device's newest scan, as C(list_mav_scans) showed it, one of V(running), V(paused),
       V(finished), V(cancelled), V(pending), V(error), V(none) or V(unknown).
-  returned: when the module read the device's scans (check mode, or to settle an ambiguous answer)
+  returned: when the module read the device's scans (check mode, or to settle an ambiguous or lost answer)
   type: str
   sample: running
 description:
@@ -198,6 +202,20 @@ results:
       type: int
       returned: when N-sight answered an C(<error>)
       sample: 4
+    uncertain:
+      description: Present and true when this device failed because every answer was lost, so the action may have
+        taken effect.
+      type: bool
+      returned: when every answer to this device's action was lost
+      sample: true
+uncertain:
+  description:
+    - Present and true when the device failed because the answer to every attempt was lost (timeouts, dropped
+      connections after sending): the action may have taken effect. A scan paused this way should be resumed; the
+      C(msp.antivirus.maintenance_window) role does so.
+  returned: with O(deviceid), when every answer to the action was lost
+  type: bool
+  sample: true
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -130,11 +130,22 @@ batches:
   elements: list
   sample: [[640FE47F-5118-4D79-8221-A35D0DE2EE2C, 549390C2-61B3-417E-B1F0-8955A63C08F3]]
 not_reset:
-  description: The customer ids of the failed command and of every command not sent after it.
+  description:
+    - The customer ids of the failed command and of every command not sent after it.
+    - A command whose answer was lost is not counted here but in RV(unconfirmed).
   returned: on failure after the customer ids were validated
   type: list
   elements: str
   sample: [549390C2-61B3-417E-B1F0-8955A63C08F3]
+unconfirmed:
+  description:
+    - The customer ids of a command that was sent but whose answer was lost (a timeout, a dropped connection).
+      WFBSS may have carried it out; it was not sent again, so that no reset is made twice. Check these customers
+      in the console before running the task again.
+  returned: on failure, when the failed command's answer was lost
+  type: list
+  elements: str
+  sample: [640FE47F-5118-4D79-8221-A35D0DE2EE2C]
 http_status:
   description: The HTTP status of the failed command.
   returned: when WFBSS answered an error
@@ -214,8 +225,11 @@ def reset(module):
         sent = len(result["tasks"])
         if len(commands) > 1:
             failure.message += " {0} of {1} command(s) were sent before this one.".format(sent, len(commands))
-        result["not_reset"] = [cid for batch in commands[sent:] for cid in batch]
-        result["changed"] = sent > 0
+        not_reset = commands[sent:]
+        if failure.outcome_unknown:
+            result["unconfirmed"], not_reset = not_reset[0], not_reset[1:]
+        result["not_reset"] = [cid for batch in not_reset for cid in batch]
+        result["changed"] = sent > 0 or "unconfirmed" in result
         fail_json_from(module, failure, **result)
     module.exit_json(msg="Sent {0} reset command(s) of type {1} for {2} customer(s).".format(
         len(commands), params["type"], count), **result)

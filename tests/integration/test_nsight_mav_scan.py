@@ -253,7 +253,7 @@ def test_timeout_without_retries(emulator, run_playbook):
     emulator.server.add_fault(api="nsight", kind="latency", delay=3)
     run = run_playbook([scan_task("Pause", deviceid=1001, state="paused", timeout=1, retries=0, ignore_errors=True)])
     result = run.result("Pause")
-    assert "no answer within 1 s" in result["msg"] and "timeout" in result["msg"]
+    assert "no complete answer within 1 s" in result["msg"] and "timeout" in result["msg"]
     # The emulator still answers the abandoned request later; let it finish before the next test resets.
     deadline = time.time() + 10
     while not emulator.calls() and time.time() < deadline:
@@ -295,7 +295,7 @@ def test_bad_bodies_fail_with_an_excerpt_and_no_traceback(emulator, run_playbook
     ({"deviceid": 1001}, "missing required arguments: state"),
     ({"deviceid": 1001, "state": "paused", "server": "ftp://example.com"}, "unsupported scheme 'ftp'"),
     ({"deviceid": 1001, "state": "paused", "timeout": 0}, "timeout must be a positive number"),
-    ({"deviceid": 1001, "state": "paused", "retries": -1}, "retries must be 0 or more"),
+    ({"deviceid": 1001, "state": "paused", "retries": -1}, "retries must be from 0 to 10"),
 ])
 def test_bad_input_fails_clearly_without_any_api_call(emulator, run_playbook, assert_no_secrets, options, expected):
     run = run_playbook([scan_task("Bad", ignore_errors=True, **options)])

@@ -51,6 +51,18 @@ class Truncate:
         self.announced = announced
 
 
+class Drip:
+    """Answer 200 with ``body`` (its length announced), one byte every ``delay`` seconds."""
+
+    def __init__(self, body="<result/>", delay=0.2):
+        self.body = body.encode("utf-8")
+        self.delay = delay
+
+
+class Endless:
+    """Answer 200 with a chunked body that never ends, until the client goes away."""
+
+
 class Recorded:
     """One request as the server saw it."""
 
@@ -140,6 +152,28 @@ class LocalServer:
             return self.router(recorded)
         return Reply(404, "no scripted answer")
 
+    @staticmethod
+    def _stream(handler, action):
+        handler.close_connection = True
+        try:
+            handler.send_response(200)
+            handler.send_header("Content-Type", "text/xml")
+            if isinstance(action, Drip):
+                handler.send_header("Content-Length", str(len(action.body)))
+                handler.end_headers()
+                for index in range(len(action.body)):
+                    handler.wfile.write(action.body[index:index + 1])
+                    handler.wfile.flush()
+                    time.sleep(action.delay)
+                return
+            handler.send_header("Transfer-Encoding", "chunked")
+            handler.end_headers()
+            chunk = b" " * 65536
+            while True:
+                handler.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        except OSError:  # the client gave up, as it should
+            pass
+
     def handle(self, handler):
         length = int(handler.headers.get("Content-Length") or 0)
         if length:
@@ -166,6 +200,9 @@ class LocalServer:
             handler.wfile.write(action.body)
             handler.wfile.flush()
             handler.close_connection = True
+            return
+        if isinstance(action, (Drip, Endless)):
+            self._stream(handler, action)
             return
         if action.delay:
             time.sleep(action.delay)

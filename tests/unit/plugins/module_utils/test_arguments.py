@@ -65,7 +65,7 @@ def test_timeout_must_be_positive(timeout):
 def test_retries_must_not_be_negative():
     with pytest.raises(InvalidOptionError) as raised:
         check_connection_numbers(params(retries=-1))
-    assert "retries must be 0 or more, got -1" in str(raised.value)
+    assert "retries must be from 0 to 10, got -1" in str(raised.value)
 
 
 def test_retries_zero_and_timeout_one_accepted():
@@ -98,3 +98,28 @@ def test_device_ids_rejects(given, fragment):
     with pytest.raises(InvalidOptionError) as raised:
         device_ids(given)
     assert fragment in str(raised.value)
+
+
+@pytest.mark.parametrize("deviceid", [True, False, 0, -1, 2 ** 63, 10 ** 30])
+def test_device_id_that_is_not_a_positive_64_bit_integer_is_refused(deviceid):
+    with pytest.raises(InvalidOptionError) as raised:
+        arguments.device_ids(dict(deviceid=deviceid, deviceids=None))
+    assert str(raised.value) == ("deviceid must be a positive integer (an N-sight serverid or workstationid); "
+                                 "got {0!r}.".format(deviceid))
+
+
+def test_device_ids_holding_a_boolean_are_refused():
+    with pytest.raises(InvalidOptionError) as raised:
+        arguments.device_ids(dict(deviceid=None, deviceids=[5, True, 10 ** 30]))
+    assert "got True, {0}.".format(10 ** 30) in str(raised.value)
+
+
+def test_largest_device_id_is_accepted():
+    assert arguments.device_ids(dict(deviceid=2 ** 63 - 1, deviceids=None)) == [2 ** 63 - 1]
+
+
+@pytest.mark.parametrize("retries", [11, 10 ** 6])
+def test_retries_above_the_cap_are_refused(retries):
+    with pytest.raises(InvalidOptionError) as raised:
+        check_connection_numbers(params(retries=retries))
+    assert str(raised.value) == "retries must be from 0 to 10, got {0}.".format(retries)

@@ -7,6 +7,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import email.utils
+import gzip
+import tracemalloc
+import zlib
 import socket
 import time
 import traceback
@@ -16,16 +19,31 @@ import pytest
 import requests
 
 from ansible_collections.msp.antivirus.plugins.module_utils import http_client
-from ansible_collections.msp.antivirus.plugins.module_utils.errors import TransportError
+from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
+    HttpStatusError,
+    InvalidOptionError,
+    TransportError,
+)
 from ansible_collections.msp.antivirus.plugins.module_utils.http_client import (
+    MAX_BODY_BYTES,
     MAX_DELAY_SECONDS,
     REDACTED,
     HttpClient,
     Redactor,
     backoff_delay,
+    clean_secret,
     parse_retry_after,
+    split_base_url,
 )
-from ansible_collections.msp.antivirus.tests.unit.helpers.local_http import Drop, Reply, Reset, Truncate
+from ansible_collections.msp.antivirus.tests.unit.helpers.local_http import (
+    Drip,
+    Drop,
+    Endless,
+    LocalServer,
+    Reply,
+    Reset,
+    Truncate,
+)
 
 SECRET = "s3cr3t-Key/with+odd=chars&more"
 
@@ -269,7 +287,7 @@ def test_timeout_gives_no_answer_within(local_server, sleeps):
         make_client(sleeps, retries=1, timeout=0.3).request("GET", api_url(local_server), params={"apikey": SECRET})
     assert time.monotonic() - started < 1.4
     message = str(raised.value)
-    assert "no answer within 0.3 s" in message
+    assert "no complete answer within 0.3 s" in message
     assert "after 2 attempt(s)" in message
     assert SECRET not in message
     assert len(sleeps.delays) == 1
@@ -383,3 +401,226 @@ def test_proxy_from_environment_is_used(local_server, sleeps, monkeypatch):
     assert response.text == "via proxy"
     assert local_server.requests[0].headers["Host"] == "nsight.invalid"
     assert local_server.requests[0].path == "/api/"
+
+
+# --------------------------------------------------------------------------- hostile servers
+
+@pytest.fixture
+def elsewhere():
+    """A second server, where a redirect would lead: it must never be asked anything."""
+    server = LocalServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_redirect_is_never_followed(local_server, elsewhere, sleeps, status, method):
+    target = elsewhere.url + "/steal?apikey=" + quote(SECRET, safe="")
+    local_server.script(Reply(status, headers={"Location": target}))
+    with pytest.raises(HttpStatusError) as raised:
+        make_client(sleeps).request(method, api_url(local_server), params={"apikey": SECRET})
+    message = str(raised.value)
+    assert "HTTP {0} to {1}/steal?apikey={2}".format(status, elsewhere.url, REDACTED) in message
+    assert "never followed" in message and "server option" in message
+    assert SECRET not in message and quote(SECRET, safe="") not in message
+    assert raised.value.details["http_status"] == status
+    assert len(local_server.requests) == 1 and elsewhere.requests == []
+    assert sleeps.delays == []
+
+
+def test_body_over_the_cap_is_refused_unretried(local_server, sleeps):
+    local_server.script(Reply(body=b"x" * (MAX_BODY_BYTES + 1)))
+    with pytest.raises(TransportError) as raised:
+        make_client(sleeps).request("GET", api_url(local_server), params={"apikey": SECRET})
+    assert "larger than 16 MiB" in str(raised.value)
+    assert len(local_server.requests) == 1
+
+
+def test_body_at_the_cap_is_read(local_server, sleeps):
+    local_server.script(Reply(body=b"x" * MAX_BODY_BYTES))
+    response = make_client(sleeps).request("GET", api_url(local_server))
+    assert len(response.content) == MAX_BODY_BYTES
+
+
+def gzip_of_zeros(size):
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+    block = b"\0" * (1024 * 1024)
+    parts = [compressor.compress(block) for _ in range(size // len(block))]
+    return b"".join(parts) + compressor.flush()
+
+
+def test_gzip_bomb_never_inflates_past_the_cap(local_server, sleeps):
+    bomb = gzip_of_zeros(256 * 1024 * 1024)
+    assert len(bomb) < 1024 * 1024
+    local_server.script(Reply(body=bomb, headers={"Content-Encoding": "gzip"}))
+    tracemalloc.start()
+    try:
+        with pytest.raises(TransportError) as raised:
+            make_client(sleeps).request("GET", api_url(local_server))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "larger than 16 MiB (after decompression)" in str(raised.value)
+    # The cap plus a little: never the 256 MiB the bomb inflates to.
+    assert peak < 3 * MAX_BODY_BYTES
+
+
+def test_gzip_body_is_decoded(local_server, sleeps):
+    local_server.script(Reply(body=gzip.compress(b"<result/>"), headers={"Content-Encoding": "gzip"}))
+    response = make_client(sleeps).request("GET", api_url(local_server))
+    assert response.content == b"<result/>"
+    assert local_server.requests[0].headers["Accept-Encoding"] == "gzip, deflate"
+
+
+def test_corrupt_gzip_body_is_a_transport_error(local_server, sleeps):
+    local_server.script(Reply(body=b"not gzip at all", headers={"Content-Encoding": "gzip"}))
+    with pytest.raises(TransportError):
+        make_client(sleeps, retries=0).request("GET", api_url(local_server))
+
+
+def test_timeout_bounds_a_dripping_answer(local_server, sleeps):
+    # 40 bytes at 0.1 s each would take 4 s; the whole request may take 1 s.
+    local_server.script(Drip("<result>" + "x" * 32, delay=0.1))
+    started = time.monotonic()
+    with pytest.raises(TransportError) as raised:
+        make_client(sleeps, retries=0, timeout=1).request("GET", api_url(local_server))
+    assert time.monotonic() - started < 2.0
+    assert "no complete answer within 1 s" in str(raised.value)
+    assert raised.value.outcome_unknown is True
+
+
+def test_endless_body_stops_at_the_cap_or_the_deadline(local_server, sleeps):
+    local_server.script(Endless())
+    started = time.monotonic()
+    with pytest.raises(TransportError):
+        make_client(sleeps, retries=0, timeout=3).request("GET", api_url(local_server))
+    assert time.monotonic() - started < 4.0
+
+
+def test_answer_after_a_lost_answer_is_marked(local_server, sleeps):
+    local_server.script(Drop(), Reply(body="second"))
+    response = make_client(sleeps).request("GET", api_url(local_server))
+    assert (response.content, response.after_lost_answer) == (b"second", True)
+
+
+def test_answer_without_loss_is_not_marked(local_server, sleeps):
+    local_server.script(Reply(503), Reply(body="second"))
+    response = make_client(sleeps).request("GET", api_url(local_server))
+    assert response.after_lost_answer is False
+
+
+def test_refused_connection_is_not_a_lost_answer(sleeps):
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    with pytest.raises(TransportError) as raised:
+        make_client(sleeps, retries=1).request("POST", "http://127.0.0.1:{0}/api/".format(port))
+    # Never sent, so a POST is retried too, and nothing is uncertain.
+    assert raised.value.outcome_unknown is False and len(sleeps.delays) == 1
+
+
+def test_post_whose_answer_was_lost_is_not_sent_again(local_server, sleeps):
+    local_server.script(Drop(), Reply(body="{}"))
+    with pytest.raises(TransportError) as raised:
+        make_client(sleeps).request("POST", api_url(local_server))
+    assert raised.value.outcome_unknown is True
+    assert "not sent again" in str(raised.value)
+    assert len(local_server.requests) == 1
+
+
+def test_post_answered_503_is_retried(local_server, sleeps):
+    local_server.script(Reply(503), Reply(body="{}"))
+    response = make_client(sleeps).request("POST", api_url(local_server))
+    assert response.status_code == 200 and len(local_server.requests) == 2
+
+
+def test_lost_answers_on_every_attempt_are_outcome_unknown(local_server, sleeps):
+    local_server.script(Drop(), Drop())
+    with pytest.raises(TransportError) as raised:
+        make_client(sleeps, retries=1).request("GET", api_url(local_server))
+    assert raised.value.outcome_unknown is True and raised.value.retryable is True
+
+
+def test_any_exception_of_the_send_path_leaves_redacted(local_server, sleeps):
+    def sign(prepared):
+        raise ValueError("Invalid header value " + SECRET + "\n")
+
+    with pytest.raises(TransportError) as raised:
+        make_client(sleeps).request("GET", api_url(local_server), params={"apikey": SECRET}, sign=sign)
+    rendered = "".join(traceback.format_exception(type(raised.value), raised.value, raised.value.__traceback__))
+    assert SECRET not in rendered and quote(SECRET, safe="") not in rendered
+    assert "ValueError" in str(raised.value) and local_server.requests == []
+
+
+def test_long_exception_texts_are_shortened(sleeps):
+    client = make_client(sleeps)
+    error = client._transport_error("http://h/", requests.exceptions.ConnectionError("x" * 5000), 1, False)
+    assert len(str(error)) < 600
+
+
+# --------------------------------------------------------------------------- base URLs and secrets
+
+@pytest.mark.parametrize("value, fragment", [
+    ("127.0.0.1:99999", "Port out of range"),
+    ("127.0.0.1:abc", "Port could not be cast"),
+    ("https://host:0", "port 0 is not a port"),
+    ("[::1", "Invalid IPv6 URL"),
+    ("a..b", "'a..b' is not a host name"),
+    ("-a.example", "is not a host name"),
+    ("www.system monitor.us", "a space or a control character"),
+    ("www.systemmonitor.us\n", None),
+    ("http://www.systemmonitor.us", "plain http"),
+    ("http://10.0.0.5:8080", "plain http"),
+    ("ftp://127.0.0.1", "unsupported scheme"),
+])
+def test_bad_base_urls_are_refused(value, fragment):
+    if fragment is None:
+        # Whitespace around a value is dropped, not refused.
+        assert split_base_url(value, "server", "www.systemmonitor.us")[1] == "www.systemmonitor.us"
+        return
+    with pytest.raises(InvalidOptionError) as raised:
+        split_base_url(value, "server", "www.systemmonitor.us")
+    assert fragment in str(raised.value) and str(raised.value).startswith("server ")
+
+
+@pytest.mark.parametrize("value", ["https://user:pa55word@host", "user@host", "http://:pa55word@127.0.0.1:8080/x"])
+def test_user_info_is_refused_without_echo(value):
+    with pytest.raises(InvalidOptionError) as raised:
+        split_base_url(value, "server", "www.systemmonitor.us")
+    assert "user name or password" in str(raised.value)
+    assert "pa55word" not in str(raised.value) and "user@" not in str(raised.value)
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("www.systemmonitor.us", ("https", "www.systemmonitor.us", "")),
+    ("http://127.0.0.1:8080", ("http", "127.0.0.1:8080", "")),
+    ("http://127.8.9.1:8080/", ("http", "127.8.9.1:8080", "")),
+    ("http://[::1]:8080/api/", ("http", "[::1]:8080", "/api")),
+    ("http://localhost:1", ("http", "localhost:1", "")),
+    ("https://host.example:8443/prefix/", ("https", "host.example:8443", "/prefix")),
+    ("https://10.0.0.5", ("https", "10.0.0.5", "")),
+])
+def test_good_base_urls(value, expected):
+    assert split_base_url(value, "server", "www.systemmonitor.us") == expected
+
+
+def test_secret_whitespace_is_stripped():
+    assert clean_secret("  abc-123\n", "api_key", "the key") == "abc-123"
+
+
+@pytest.mark.parametrize("value", ["abc\n123", "abc\t123", "abc\x00", "ab\u00e9c", "key\u2028x"])
+def test_secret_with_control_or_non_ascii_is_refused_unshown(value):
+    with pytest.raises(InvalidOptionError) as raised:
+        clean_secret(value, "access_token", "the access token")
+    message = str(raised.value)
+    assert message.startswith("access_token holds a control character") and "not shown" in message
+    assert value.strip() not in message and "abc" not in message
+
+
+@pytest.mark.parametrize("value", ["", "   ", "\n", None])
+def test_empty_secret_is_refused(value):
+    with pytest.raises(InvalidOptionError) as raised:
+        clean_secret(value, "api_key", "the key")
+    assert str(raised.value) == "api_key is empty: give the key."

@@ -81,8 +81,9 @@ class FakeClient:
             reply = self.replies.get(deviceid, ("OK", ""))
             if isinstance(reply, Exception):
                 raise reply
-            status, msg = reply
-            return NsightReply(service, status, msg, {"@status": status, "msg": msg})
+            # A third item marks a reply that followed an attempt whose answer was lost.
+            status, msg = reply[:2]
+            return NsightReply(service, status, msg, {"@status": status, "msg": msg}, *reply[2:])
         finally:
             self._leave()
 
@@ -428,3 +429,84 @@ def test_bulk_check_mode_calls_no_action_service():
     outcomes = ensure_state_bulk(client, [1, 2, 3], "paused", check_mode=True)
     assert [outcome.changed for outcome in outcomes] == [True, False, False]
     assert set(client.services_called()) == {"list_mav_scans"}
+
+
+# --------------------------------------------------------------------------- lost answers
+
+LOST = True
+
+
+def test_no_op_fail_after_lost_answer_with_paused_scan_is_a_change():
+    # The lost pause paused the scan; the retry's "not running" is about that pause.
+    client = FakeClient(scans={7: bitdefender("Scan Stopped")}, replies={7: ("FAIL", SEED_FAIL, LOST)})
+    outcome = apply_state(client, 7, "paused")
+    assert (outcome.changed, outcome.failed, outcome.scan_state) == (True, False, "paused")
+    assert "answer to an earlier attempt was lost" in outcome.msg
+    assert client.services_called() == ["mav_scan_pause", "list_mav_scans"]
+
+
+def test_no_op_fail_after_lost_answer_with_finished_scan_stays_a_no_op():
+    client = FakeClient(scans={7: bitdefender("Scan Finished Normally")}, replies={7: ("FAIL", SEED_FAIL, LOST)})
+    outcome = apply_state(client, 7, "paused")
+    assert (outcome.changed, outcome.failed) == (False, False)
+    assert outcome.msg.startswith("No change for device 7")
+
+
+def test_no_op_fail_without_lost_answer_reads_nothing():
+    client = FakeClient(scans={7: bitdefender("Scan Stopped")}, replies={7: ("FAIL", SEED_FAIL)})
+    outcome = apply_state(client, 7, "paused")
+    assert (outcome.changed, outcome.failed) == (False, False)
+    assert client.services_called() == ["mav_scan_pause"]
+
+
+def test_resume_after_lost_answer_with_running_scan_is_a_change():
+    client = FakeClient(scans={7: vipre("RUNNING")}, replies={7: ("FAIL", SEED_FAIL, LOST)})
+    outcome = apply_state(client, 7, "resumed")
+    assert (outcome.changed, outcome.scan_state) == (True, "running")
+
+
+def test_ambiguous_fail_after_lost_answer_reads_the_scan_once():
+    client = FakeClient(scans={7: bitdefender("Scan Finished Normally")},
+                        replies={7: ("FAIL", "An error has occurred", LOST)})
+    outcome = apply_state(client, 7, "cancelled")
+    assert (outcome.changed, outcome.failed, outcome.scan_state) == (False, False, "finished")
+    # Bitdefender answered, so VIPRE is not asked; the ambiguity is settled by the same reading.
+    assert client.services_called() == ["mav_scan_cancel", "list_mav_scans"]
+
+
+def test_lost_answer_whose_scan_cannot_be_read_is_uncertain():
+    client = FakeClient(replies={7: ("FAIL", SEED_FAIL, LOST)})
+    unreadable = TransportError("Could not reach N-sight")
+    client.list_mav_scans = lambda *args, **kwargs: (_ for _ in ()).throw(unreadable)
+    outcome = apply_state(client, 7, "paused")
+    assert (outcome.changed, outcome.failed, outcome.details.get("uncertain")) == (False, True, True)
+    assert "could not be read" in outcome.msg and "Could not reach N-sight" in outcome.msg
+
+
+def lost_every_time():
+    error = TransportError("Could not reach N-sight at http://h/api/?apikey=******** after 4 attempt(s).")
+    error.retryable = True
+    error.outcome_unknown = True
+    return error
+
+
+def test_every_answer_lost_is_reported_uncertain():
+    client = FakeClient(replies={7: lost_every_time()})
+    outcome = ensure_state(client, 7, "paused")
+    assert outcome.failed and outcome.details["uncertain"] is True
+    assert "may be paused by this task" in outcome.msg
+    assert outcome.as_dict()["uncertain"] is True
+
+
+def test_unreachable_before_sending_is_not_uncertain():
+    error = TransportError("Could not reach N-sight: connection refused")
+    error.retryable = True
+    outcome = ensure_state(FakeClient(replies={7: error}), 7, "paused")
+    assert outcome.failed and "uncertain" not in outcome.as_dict()
+
+
+def test_check_mode_read_lost_is_not_uncertain():
+    client = FakeClient()
+    client.list_mav_scans = lambda *args, **kwargs: (_ for _ in ()).throw(lost_every_time())
+    outcome = ensure_state(client, 7, "paused", check_mode=True)
+    assert outcome.failed and "uncertain" not in outcome.as_dict()

@@ -382,3 +382,44 @@ def test_missing_libraries(monkeypatch):
     assert nsight.missing_libraries() == ["xmltodict"]
     monkeypatch.setattr(nsight.http_client, "HAS_REQUESTS", False)
     assert nsight.missing_libraries() == ["requests", "xmltodict"]
+
+
+# --------------------------------------------------------------------------- hardening
+
+def test_key_from_a_block_scalar_is_stripped_and_sent_clean(local_server, sleeps):
+    local_server.script(Reply(body=ok_xml()))
+    NsightClient(local_server.url, API_KEY + "\n", sleep=sleeps).call("mav_scan_pause", deviceid=1)
+    assert local_server.requests[0].param("apikey") == API_KEY
+
+
+def test_key_with_inner_line_break_is_refused_unshown(local_server):
+    with pytest.raises(InvalidOptionError) as raised:
+        NsightClient(local_server.url, API_KEY[:6] + "\n" + API_KEY[6:])
+    assert "api_key holds a control character" in str(raised.value)
+    assert API_KEY[:6] not in str(raised.value) and local_server.requests == []
+
+
+def test_long_fail_message_is_shortened(local_server, client):
+    local_server.script(Reply(body=fail_xml("Cannot execute action " + "x" * 100000)))
+    reply = client.call("mav_scan_pause", deviceid=1)
+    assert reply.msg.startswith("Cannot execute action xxx") and len(reply.msg) <= 203
+
+
+def test_long_error_message_is_shortened(local_server, client):
+    local_server.script(Reply(body=error_xml(4, "Invalid value " + "y" * 100000)))
+    with pytest.raises(NsightApiError) as raised:
+        client.call("mav_scan_pause", deviceid=1)
+    assert len(str(raised.value)) < 600
+
+
+def test_reply_after_lost_answer_is_marked(local_server, client):
+    local_server.script(Drop(), Reply(body=fail_xml(SEED_FAIL)))
+    reply = client.call("mav_scan_pause", deviceid=1)
+    assert (reply.ok, reply.msg, reply.after_lost_answer) == (False, SEED_FAIL, True)
+
+
+@pytest.mark.parametrize("server", ["http://www.systemmonitor.us", "https://me:secret@www.systemmonitor.us"])
+def test_unsafe_servers_refused_before_any_request(server):
+    with pytest.raises(InvalidOptionError) as raised:
+        NsightClient(server, API_KEY)
+    assert "secret" not in str(raised.value)

@@ -76,7 +76,7 @@ def services_requested(server):
     (dict(deviceid=1, state="paused", server=""), ("server is empty",)),
     (dict(deviceid=1, state="paused", api_key=""), ("api_key is empty",)),
     (dict(deviceid=1, state="paused", timeout=0), ("timeout must be a positive number", "got 0")),
-    (dict(deviceid=1, state="paused", retries=-1), ("retries must be 0 or more", "got -1")),
+    (dict(deviceid=1, state="paused", retries=-1), ("retries must be from 0 to 10", "got -1")),
     (dict(deviceid=1, state="paused", validate_certs="maybe"), ("validate_certs",)),
 ], ids=["deviceid-0", "deviceid-negative", "deviceid-abc", "both", "neither", "deviceids-empty",
         "deviceids-nonpositive", "deviceids-abc", "unknown-state", "no-state", "ftp-server", "query-server",
