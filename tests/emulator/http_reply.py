@@ -14,15 +14,47 @@ HTML_TYPE = "text/html; charset=utf-8"
 
 
 class Reply:
-    """An HTTP answer; `drop` means close the socket without answering at all."""
+    """An HTTP answer, its body whole in memory.
 
-    def __init__(self, status, body=b"", content_type=JSON_TYPE, headers=None, api_status=None, drop=False):
+    `drop` means close the socket without answering at all, after `drop_delay` seconds.
+    A `content_type` of None sends no Content-Type header (an empty redirect).
+    """
+
+    def __init__(self, status, body=b"", content_type=JSON_TYPE, headers=None, api_status=None, drop=False, drop_delay=0):
         self.status = status
         self.body = body.encode("utf-8") if isinstance(body, str) else body
         self.content_type = content_type
         self.headers = dict(headers or {})
         self.api_status = api_status  # N-sight's OK/FAIL, kept for the call log
         self.drop = drop
+        self.drop_delay = drop_delay
+
+    def content_length(self):
+        """The Content-Length to announce; None sends the body with Transfer-Encoding: chunked."""
+        return len(self.body)
+
+    def body_chunks(self):
+        """The body as the pieces to write, in order."""
+        return (self.body,)
+
+
+class StreamedReply(Reply):
+    """An answer whose body is made piece by piece while it is sent, never whole in memory.
+
+    `chunks` is an iterable of bytes (it may sleep between pieces, or never end); `length` is the
+    Content-Length to announce, or None to send the body chunked.
+    """
+
+    def __init__(self, status, chunks, length, content_type, headers=None, api_status=None):
+        super(StreamedReply, self).__init__(status, b"", content_type, headers, api_status)
+        self.chunks = chunks
+        self.length = length
+
+    def content_length(self):
+        return self.length
+
+    def body_chunks(self):
+        return self.chunks
 
 
 def json_reply(status, payload, headers=None):
@@ -44,5 +76,6 @@ def forbidden_reply():
     return html_reply(403, "Forbidden")
 
 
-def dropped_reply():
-    return Reply(None, drop=True)
+def dropped_reply(delay=0, api_status=None):
+    """No answer at all: the connection is closed after `delay` seconds."""
+    return Reply(None, api_status=api_status, drop=True, drop_delay=delay)

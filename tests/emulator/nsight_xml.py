@@ -10,6 +10,7 @@ import datetime
 from xml.sax.saxutils import escape, quoteattr
 
 XML_DECLARATION = '<?xml version="1.0" ?>\n'
+ENVELOPE_TAIL = "</result>\n"
 
 
 def created_now():
@@ -36,9 +37,14 @@ def container(name, children):
     return "<%s>%s</%s>" % (name, inner, name) if inner else "<%s />" % name
 
 
-def envelope(host, status, inner, doctype=""):
+def envelope_head(host, status, doctype=""):
+    """The start of an answer, up to and including the opening <result> tag."""
     opening = "<result created=%s host=%s status=%s>" % (quoteattr(created_now()), quoteattr(host), quoteattr(status))
-    return XML_DECLARATION + doctype + opening + inner + "</result>\n"
+    return XML_DECLARATION + doctype + opening
+
+
+def envelope(host, status, inner, doctype=""):
+    return envelope_head(host, status, doctype) + inner + ENVELOPE_TAIL
 
 
 def action_ok():

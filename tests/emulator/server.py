@@ -89,15 +89,31 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         host = self.headers.get("Host") or "%s:%d" % self.server.server_address[:2]
         reply = self.server.emulator.respond(ApiRequest(self.command, self.path, self.headers, body, host))
         if reply.drop:
+            time.sleep(reply.drop_delay)
             self.close_connection = True
             return
+        self.send_reply(reply)
+
+    def send_reply(self, reply):
+        """Headers, then the body piece by piece; a client that hangs up meanwhile ends it (see handle_error)."""
+        length = reply.content_length()
         self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(reply.body)))
+        if reply.content_type is not None:
+            self.send_header("Content-Type", reply.content_type)
+        if length is None:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(length))
         for name, value in reply.headers.items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(reply.body)
+        for chunk in reply.body_chunks():
+            if length is not None:
+                self.wfile.write(chunk)
+            elif chunk:  # an empty chunk would end a chunked body
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        if length is None:
+            self.wfile.write(b"0\r\n\r\n")
 
     def log_message(self, format, *args):
         """Silent: the request line carries the N-sight API key. GET /_emulator/calls is the log."""
@@ -130,7 +146,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         super(EmulatorHTTPServer, self).shutdown_request(request)
 
     def handle_error(self, request, client_address):
-        # A client that gives up (its timeout, a latency fault) is routine here, not worth a traceback.
+        # A client that gives up (its timeout, a latency, endless or drip fault) is routine here, not worth a traceback.
         if isinstance(sys.exc_info()[1], ConnectionError):
             return
         super(EmulatorHTTPServer, self).handle_error(request, client_address)
@@ -229,11 +245,12 @@ class Emulator:
         if fault is not None and fault.kind == "latency":
             time.sleep(fault.delay)  # outside the lock: other requests go on meanwhile
             fault = None
-        if fault is not None:
-            reply = fault_injection.fault_reply(fault, api, request.host)
-        else:
+        reply = None
+        if fault is None or fault.performs_request:
             with self.state.lock:
                 reply = module.handle(self.state, request)
+        if fault is not None:
+            reply = fault_injection.fault_reply(fault, api, request.host, performed=reply)
         self.state.record_call({
             "api": api, "method": request.method, "path": request.path, "service": service,
             "params": module.logged_params(request), "status": reply.status, "api_status": reply.api_status,

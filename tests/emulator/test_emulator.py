@@ -14,6 +14,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -22,6 +23,7 @@ import urllib.parse
 import urllib.request
 import uuid
 import xml.etree.ElementTree as ET
+import zlib
 
 import pytest
 
@@ -583,10 +585,227 @@ def test_html_error_and_message_error_faults(emulator):
     {"kind": "explode"}, {"kind": "entity", "api": "wfbss"}, {"kind": "html_error", "api": "nsight"},
     {"kind": "status", "status": "503"}, {"kind": "status", "count": -1}, {"kind": "latency", "delay": "slow"},
     {"kind": "status", "api": "ldap"}, {"kind": "drop", "colour": "red"},
+    {"kind": "redirect", "status": 200}, {"kind": "redirect", "status": 404}, {"kind": "redirect", "status": "302"},
+    {"kind": "redirect", "location": 5}, {"kind": "redirect", "location": ""}, {"kind": "redirect", "location": "/x\r\nSet-Cookie: a=b"},
+    {"kind": "lost", "delay": -1}, {"kind": "lost", "delay": True}, {"kind": "drip", "delay": "fast"},
+    {"kind": "huge", "size": 10}, {"kind": "huge", "size": "big"}, {"kind": "huge", "size": 1.5},
+    {"kind": "gzip_bomb", "size": 8 * 1024 ** 3}, {"kind": "endless", "api": "nsight", "size": -1},
 ])
 def test_bad_fault_is_refused(emulator, fields):
     assert control(emulator, "POST", "/_emulator/faults", fields).status == 400
     assert control(emulator, "GET", "/_emulator/faults").json() == []
+
+
+# ---- faults for hardening tests: redirects, lost answers, endless and slow bodies, compressed bombs -----------
+
+MIB = 1024 * 1024
+NSIGHT_PAUSE_1001 = "/api/?" + urllib.parse.urlencode({"service": "mav_scan_pause", "deviceid": "1001", "apikey": NSIGHT_KEY})
+WFBSS_CUSTOMERS = WFBSS_BASE + "customers"
+
+
+def open_raw(url, request_uri, timeout=10):
+    """GET with http.client, which follows no redirect and inflates nothing; returns (connection, response)."""
+    split = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(split.hostname, split.port, timeout=timeout)
+    try:
+        connection.request("GET", request_uri)
+        return connection, connection.getresponse()
+    except Exception:
+        connection.close()
+        raise
+
+
+def test_new_fault_kinds_defaults(emulator):
+    assert (add_fault(emulator, kind="redirect")["status"], add_fault(emulator, kind="redirect")["location"]) == (302, "http://127.0.0.1:9/elsewhere")
+    assert add_fault(emulator, kind="lost")["delay"] == 0
+    assert add_fault(emulator, kind="drip")["delay"] == 0.5
+    huge = add_fault(emulator, kind="huge")
+    assert (huge["size"], huge["status"]) == (100 * MIB, 400)
+    assert add_fault(emulator, kind="endless")["size"] is None
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_redirect_fault_answers_location_and_does_nothing(emulator, status):
+    add_fault(emulator, api="nsight", kind="redirect", status=status, location="http://127.0.0.1:9/api/")
+    connection, response = open_raw(emulator.url, NSIGHT_PAUSE_1001)
+    try:
+        assert (response.status, response.getheader("Location"), response.getheader("Content-Length")) == (status, "http://127.0.0.1:9/api/", "0")
+        assert response.read() == b""
+    finally:
+        connection.close()
+    assert newest_state(emulator, 1001) == "running"
+    assert (emulator.calls()[-1]["status"], emulator.calls()[-1]["fault"]) == (status, "redirect")
+
+
+def test_wfbss_redirect_fault_creates_no_task(emulator):
+    add_fault(emulator, api="wfbss", kind="redirect")
+    connection, response = open_raw(emulator.url, reset_uri("type=counter&cids=A"))
+    try:
+        assert (response.status, response.getheader("Location")) == (302, "http://127.0.0.1:9/elsewhere")
+    finally:
+        connection.close()
+    assert emulator.tasks() == []
+
+
+def test_lost_fault_performs_the_request_then_closes_without_answer(emulator):
+    emulator.add_fault(kind="lost", api="nsight", service="mav_scan_pause")
+    with pytest.raises((ConnectionError, urllib.error.URLError)):
+        nsight(emulator, service="mav_scan_pause", deviceid="1001")
+    assert newest_state(emulator, 1001) == "paused"
+    record = emulator.calls()[-1]
+    assert (record["service"], record["status"], record["api_status"], record["fault"]) == ("mav_scan_pause", None, "OK", "lost")
+    assert_fail(nsight_xml(emulator, service="mav_scan_pause", deviceid="1001"), NOT_RUNNING)
+
+
+def test_lost_wfbss_reset_still_creates_its_task(emulator):
+    add_fault(emulator, api="wfbss", kind="lost", service="commands/reset")
+    with pytest.raises((ConnectionError, urllib.error.URLError)):
+        wfbss(emulator, "POST", reset_uri("type=counter&cids=A"))
+    assert [task["cids"] for task in emulator.tasks()] == [["A"]]
+    assert emulator.calls()[-1]["fault"] == "lost"
+
+
+def test_lost_fault_with_delay_lets_the_client_time_out_first(emulator):
+    add_fault(emulator, api="nsight", kind="lost", delay=2)
+    started = time.time()
+    with pytest.raises(socket.timeout):
+        open_raw(emulator.url, NSIGHT_PAUSE_1001, timeout=0.3)
+    assert time.time() - started < 1.5
+    assert newest_state(emulator, 1001) == "paused"
+
+
+def test_huge_fault_announces_its_length(emulator):
+    add_fault(emulator, api="nsight", kind="huge")
+    connection, response = open_raw(emulator.url, NSIGHT_PAUSE_1001)
+    try:
+        assert (response.status, response.getheader("Content-Length")) == (200, str(100 * MIB))
+        prefix = response.read(64 * 1024).decode("utf-8")
+    finally:
+        connection.close()
+    assert prefix.startswith('<?xml version="1.0" ?>\n<result created="')
+    assert 'status="FAIL"><msg>AAAA' in prefix
+    assert newest_state(emulator, 1001) == "running"
+    assert (emulator.calls()[-1]["status"], emulator.calls()[-1]["fault"]) == (200, "huge")
+
+
+@pytest.mark.parametrize("api", ["nsight", "wfbss"])
+def test_huge_fault_body_is_well_formed_and_exactly_its_size(emulator, api):
+    add_fault(emulator, api=api, kind="huge", size=2 * MIB)
+    connection, response = open_raw(emulator.url, NSIGHT_PAUSE_1001 if api == "nsight" else WFBSS_CUSTOMERS)
+    try:
+        body = response.read()
+    finally:
+        connection.close()
+    assert len(body) == 2 * MIB
+    if api == "nsight":
+        assert response.status == 200
+        root = ET.fromstring(body)
+        assert root.get("status") == "FAIL" and set(root.findtext("msg")) == {"A"}
+    else:
+        assert response.status == 400
+        answer = json.loads(body.decode("utf-8"))
+        assert answer["error_subject"] == "InvalidParameters" and set(answer["error_message"]) == {"A"}
+
+
+def test_huge_wfbss_fault_takes_a_status(emulator):
+    add_fault(emulator, api="wfbss", kind="huge", status=502, size=4096)
+    answer = send("GET", emulator.url + WFBSS_CUSTOMERS)
+    assert (answer.status, len(answer.body)) == (502, 4096)
+
+
+@pytest.mark.parametrize("api, start", [
+    ("nsight", '<?xml version="1.0" ?>\n<result created="'),
+    ("wfbss", '{"customers": ['),
+])
+def test_endless_fault_keeps_sending(emulator, api, start):
+    add_fault(emulator, api=api, kind="endless")
+    connection, response = open_raw(emulator.url, NSIGHT_PAUSE_1001 if api == "nsight" else WFBSS_CUSTOMERS)
+    try:
+        assert (response.status, response.getheader("Transfer-Encoding"), response.getheader("Content-Length")) == (200, "chunked", None)
+        received = [response.read(64 * 1024)]
+        while sum(len(piece) for piece in received) <= 3 * MIB:
+            received.append(response.read(256 * 1024))
+            assert received[-1]
+    finally:
+        connection.close()
+    assert received[0].decode("utf-8").startswith(start)
+    assert newest_state(emulator, 1001) == "running"
+    assert nsight_xml(emulator, service="list_clients").get("status") == "OK"  # the server goes on
+
+
+@pytest.mark.parametrize("api", ["nsight", "wfbss"])
+def test_drip_fault_sends_the_real_answer_one_byte_per_delay(emulator, api):
+    add_fault(emulator, api=api, kind="drip", delay=0.005)
+    started = time.time()
+    if api == "nsight":
+        answer = nsight(emulator, service="mav_scan_pause", deviceid="1001")
+        assert_ok(answer.xml())
+        assert newest_state(emulator, 1001) == "paused"
+    else:
+        answer = wfbss(emulator, "POST", reset_uri("type=counter&cids=A"))
+        assert answer.json()["task"]["status"] == "PENDING"
+        assert [task["id"] for task in emulator.tasks()] == [answer.json()["task"]["id"]]
+    assert time.time() - started >= len(answer.body) * 0.005
+    assert answer.headers["Content-Length"] == str(len(answer.body))
+    assert (emulator.calls()[-1]["status"], emulator.calls()[-1]["fault"]) == (200, "drip")
+
+
+def test_gzip_bomb_fault_is_small_and_inflates_to_an_envelope(emulator):
+    emulator.add_fault(api="nsight", kind="gzip_bomb")  # in process: compressing takes seconds, more than an HTTP timeout may allow
+    connection, response = open_raw(emulator.url, NSIGHT_PAUSE_1001)
+    try:
+        assert (response.status, response.getheader("Content-Encoding")) == (200, "gzip")
+        body = response.read()
+    finally:
+        connection.close()
+    assert len(body) < 2 * MIB and response.getheader("Content-Length") == str(len(body))
+    prefix = zlib.decompressobj(wbits=31).decompress(body, MIB)
+    assert len(prefix) == MIB
+    start = b'<?xml version="1.0" ?>\n<result status="OK"><items>'
+    assert prefix.startswith(start) and set(prefix[len(start):]) == {ord(" ")}
+    assert newest_state(emulator, 1001) == "running"
+    started = time.time()
+    add_fault(emulator, api="nsight", kind="gzip_bomb")  # the same size again: kept, not compressed anew
+    assert time.time() - started < 1
+    assert emulator.calls()[-1]["fault"] == "gzip_bomb"
+
+
+def test_wfbss_gzip_bomb_inflates_to_exactly_its_size(emulator):
+    add_fault(emulator, api="wfbss", kind="gzip_bomb", size=8 * MIB)
+    connection, response = open_raw(emulator.url, WFBSS_CUSTOMERS)
+    try:
+        assert response.getheader("Content-Type") == "application/json; charset=utf-8"
+        inflated = zlib.decompress(response.read(), 31)
+    finally:
+        connection.close()
+    assert len(inflated) == 8 * MIB
+    assert inflated.startswith(b'{"customers": [') and inflated.endswith(b" ")
+
+
+def test_heavy_faults_end_quietly_when_the_client_hangs_up():
+    process = subprocess.Popen([sys.executable, os.path.join(HERE, "server.py")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    try:
+        url = process.stdout.readline().strip()
+        for fields in ({"kind": "endless"}, {"kind": "huge"}, {"kind": "drip", "delay": 0.05}, {"kind": "lost", "delay": 0.5}):
+            assert send("POST", url + "/_emulator/faults", json.dumps(dict(fields, api="nsight")).encode("utf-8")).status == 200
+            try:
+                connection, response = open_raw(url, "/api/?service=list_clients&apikey=x", timeout=0.3)
+            except socket.timeout:
+                continue  # lost: no answer comes
+            try:
+                assert response.read(3)
+            finally:
+                connection.close()
+        time.sleep(1)  # the server notices the hang-ups at its next write
+        assert [call["fault"] for call in json.loads(send("GET", url + "/_emulator/calls").body)] == ["endless", "huge", "drip", "lost"]
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert (process.returncode, stdout, stderr) == (0, "", "")
 
 
 # ---- WFBSS: authentication ---------------------------------------------------------------------------------
