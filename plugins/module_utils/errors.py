@@ -65,22 +65,44 @@ def fail_on_missing_libraries(module, missing):
         module.fail_json(msg=missing_required_lib(missing[0]))
 
 
+def failure_result(error, **result):
+    """``result`` as a failed result: the error's secret-free details and its message added, ``failed=True``."""
+    result.update(error.details)
+    result.update(msg=error.message, failed=True)
+    return result
+
+
 def fail_json_from(module, error, **result):
     """Turn a typed error into ``module.fail_json``: the single mapping point for every module.
 
     Call it outside any ``except`` block: at -vvv, ansible-core 2.17 attaches the exception being
     handled as a stack trace, and a user's error deserves only its message.
     """
-    result.update(error.details)
-    module.fail_json(msg=error.message, **result)
+    module.fail_json(**failure_result(error, **result))
 
 
-def run_module(module, function):
-    """``function(module)``, which ends in exit_json or fail_json; a typed error becomes fail_json."""
-    error = None
+def run_module(module, run, connect, validate=None):
+    """The contract of every module, called by its ``main()`` alone; ends in exit_json or fail_json.
+
+    ``validate(module.params)`` checks what no argument spec can, raising InvalidOptionError, before
+    ``connect(module.params)`` builds the client, so that bad input never builds one or sends a request.
+    ``run(module, client)`` returns the result dict and never exits; the client is closed here. A result
+    with ``failed=True`` (a device of a bulk task failed, a reset stopped part-way) ends in fail_json, any
+    other in exit_json, and a typed error raised by any step in fail_json with its message and details.
+    """
+    error = result = None
     try:
-        function(module)
+        if validate is not None:
+            validate(module.params)
+        client = connect(module.params)
+        try:
+            result = run(module, client)
+        finally:
+            client.close()
     except MspAntivirusError as caught:
         error = caught
     if error is not None:
         fail_json_from(module, error)
+    if result.pop("failed", False):
+        module.fail_json(**result)
+    module.exit_json(**result)

@@ -157,8 +157,11 @@ description:
         type: integer
         required: "yes"
 results:
-  description: One result per device, in the order of O(deviceids).
-  returned: when O(deviceids) is given
+  description:
+    - One result per device, in the order of O(deviceids).
+    - With O(deviceid), a list of that one device's result, the same keys as at the top level, so that a playbook
+      reads RV(results) whichever option it uses.
+  returned: always, unless O(describe=true)
   type: list
   elements: dict
   contains:
@@ -239,47 +242,47 @@ def summarise(results):
     return "{changed} device(s) changed, {unchanged} unchanged, {failed} failed.".format(**counts)
 
 
-def run(module):
+def targets(params):
+    """The devices to act on, none with describe=true; bad input fails here, before any API call."""
+    return [] if params["describe"] else device_ids(params, "describe=true")
+
+
+def run(module, client):
+    """The result of the task; ``failed=True`` when a device failed."""
     params = module.params
     service = STATE_SERVICES[params["state"]]
-    # Bad input fails here, before a client exists or a request is sent.
-    ids = [] if params["describe"] else device_ids(params, "describe=true")
-    client = NsightClient(**nsight_client_args(params))
-    try:
-        if params["describe"]:
-            description = client.describe(service)
-            module.exit_json(changed=False, service=service, api_status="OK", description=description,
-                             msg="Description of {0}; no action taken.".format(service))
-        outcomes = ensure_state_bulk(client, ids, params["state"], module.check_mode)
-    finally:
-        client.close()
-
-    results = [outcome.as_dict() for outcome in outcomes]
+    ids = targets(params)
+    if params["describe"]:
+        return dict(changed=False, service=service, api_status="OK", description=client.describe(service),
+                    msg="Description of {0}; no action taken.".format(service))
+    results = [outcome.as_dict() for outcome in ensure_state_bulk(client, ids, params["state"], module.check_mode)]
     if params["deviceids"] is None:
-        result = results[0]
-        if result.pop("failed", False):
-            module.fail_json(**result)
-        module.exit_json(**result)
-    summary = dict(changed=any(result["changed"] for result in results), service=service,
-                   results=results, msg=summarise(results))
+        # One device: its keys at the top, and in results too, so that callers need not branch.
+        return dict(results[0], results=results)
+    summary = dict(changed=any(result["changed"] for result in results), service=service, results=results,
+                   msg=summarise(results))
     if any(result.get("failed") for result in results):
-        module.fail_json(**summary)
-    module.exit_json(**summary)
+        summary["failed"] = True
+    return summary
 
 
-def main():
+def build_module():
     argument_spec = dict(
         state=dict(type="str", required=True, choices=list(STATE_SERVICES)),
         describe=dict(type="bool", default=False),
         **dict(DEVICE_ARGS, **NSIGHT_CONNECTION_ARGS)
     )
-    module = AnsibleModule(
+    return AnsibleModule(
         argument_spec=argument_spec,
         mutually_exclusive=[("deviceid", "deviceids")],
         supports_check_mode=True,
     )
+
+
+def main():
+    module = build_module()
     fail_on_missing_libraries(module, missing_libraries())
-    run_module(module, run)
+    run_module(module, run, lambda params: NsightClient(**nsight_client_args(params)), validate=targets)
 
 
 if __name__ == "__main__":

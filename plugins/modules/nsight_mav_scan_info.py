@@ -142,33 +142,33 @@ from ansible_collections.msp.antivirus.plugins.module_utils.mav import ENGINE_VE
 from ansible_collections.msp.antivirus.plugins.module_utils.nsight import NsightClient, missing_libraries
 
 
-def read(module):
+def run(module, client):
+    """The newest scans of every device; bad input fails before any API call."""
     params = module.params
+    ids = device_ids(params)
     details = "YES" if params["details"] else "NO"
     engine = None if params["engine"] == "auto" else params["engine"]
-    # Bad input fails here, before a client exists or a request is sent.
-    ids = device_ids(params)
-    client = NsightClient(**nsight_client_args(params))
-    try:
-        readings = concurrent_map(lambda deviceid: read_scans(client, deviceid, details, engine), ids)
-    finally:
-        client.close()
-    module.exit_json(changed=False, devices=[reading.as_dict() for reading in readings])
+    readings = concurrent_map(lambda deviceid: read_scans(client, deviceid, details, engine), ids)
+    return dict(changed=False, devices=[reading.as_dict() for reading in readings])
 
 
-def main():
+def build_module():
     argument_spec = dict(
         details=dict(type="bool", default=False),
         engine=dict(type="str", default="auto", choices=["auto"] + sorted(ENGINE_VERSIONS)),
         **dict(DEVICE_ARGS, **NSIGHT_CONNECTION_ARGS)
     )
-    module = AnsibleModule(
+    return AnsibleModule(
         argument_spec=argument_spec,
         mutually_exclusive=[("deviceid", "deviceids")],
         supports_check_mode=True,
     )
+
+
+def main():
+    module = build_module()
     fail_on_missing_libraries(module, missing_libraries())
-    run_module(module, read)
+    run_module(module, run, lambda params: NsightClient(**nsight_client_args(params)), validate=device_ids)
 
 
 if __name__ == "__main__":

@@ -98,24 +98,25 @@ from ansible_collections.msp.antivirus.plugins.module_utils.http_client import m
 from ansible_collections.msp.antivirus.plugins.module_utils.wfbss import WfbssClient
 
 
-def find_customers(module):
-    client = WfbssClient(**wfbss_client_args(module.params))
-    try:
-        customers = client.customers(module.params["name"])
-    finally:
-        client.close()
-    module.exit_json(changed=False, customers=customers,
-                     cids=[customer["id"] for customer in customers if isinstance(customer, dict) and customer.get("id")])
+def run(module, client):
+    """The customers whose name holds ``name``, every page followed, and their ids."""
+    customers = client.customers(module.params["name"])
+    return dict(changed=False, customers=customers,
+                cids=[customer["id"] for customer in customers if isinstance(customer, dict) and customer.get("id")])
 
 
-def main():
+def build_module():
     argument_spec = dict(
         name=dict(type="str"),
         **WFBSS_CONNECTION_ARGS
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    return AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+
+
+def main():
+    module = build_module()
     fail_on_missing_libraries(module, missing_libraries())
-    run_module(module, find_customers)
+    run_module(module, run, lambda params: WfbssClient(**wfbss_client_args(params)))
 
 
 if __name__ == "__main__":

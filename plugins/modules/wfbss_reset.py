@@ -164,7 +164,7 @@ from ansible_collections.msp.antivirus.plugins.module_utils.arguments import WFB
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
     InvalidOptionError,
     MspAntivirusError,
-    fail_json_from,
+    failure_result,
     fail_on_missing_libraries,
     run_module,
 )
@@ -197,54 +197,58 @@ def reset_events(params):
     return list(dict.fromkeys(events))
 
 
-def reset(module):
+def commands(params):
+    """The cids of each command, at most 10 each, and the events; bad input fails here, before any API call."""
+    return batches(customer_ids(params)), reset_events(params)
+
+
+def run(module, client):
+    """The commands sent and their tasks; ``failed=True`` when a command failed, with what was not reset."""
     params = module.params
-    # Bad input fails here, before a client exists or a request is sent.
-    commands = batches(customer_ids(params))
-    events = reset_events(params)
-    client = WfbssClient(**wfbss_client_args(params))
-
-    result = dict(changed=True, tasks=[], batches=commands)
-    count = sum(len(cids) for cids in commands)
+    cid_batches, events = commands(params)
+    result = dict(changed=True, tasks=[], batches=cid_batches)
+    what = "{0} reset command(s) of type {1} for {2} customer(s).".format(
+        len(cid_batches), params["type"], sum(len(cids) for cids in cid_batches))
     if module.check_mode:
-        module.exit_json(msg="Would send {0} reset command(s) of type {1} for {2} customer(s).".format(
-            len(commands), params["type"], count), **result)
-    failure = None
-    try:
-        for cids in commands:
-            try:
-                task = client.reset(params["type"], cids, events)
-            except MspAntivirusError as error:
-                failure = error
-                break
-            result["tasks"].append(dict(task, cids=cids))
-    finally:
-        client.close()
-    if failure is not None:
-        # The tasks already created are real changes: report them beside the failure.
-        sent = len(result["tasks"])
-        if len(commands) > 1:
-            failure.message += " {0} of {1} command(s) were sent before this one.".format(sent, len(commands))
-        not_reset = commands[sent:]
-        if failure.outcome_unknown:
-            result["unconfirmed"], not_reset = not_reset[0], not_reset[1:]
-        result["not_reset"] = [cid for batch in not_reset for cid in batch]
-        result["changed"] = sent > 0 or "unconfirmed" in result
-        fail_json_from(module, failure, **result)
-    module.exit_json(msg="Sent {0} reset command(s) of type {1} for {2} customer(s).".format(
-        len(commands), params["type"], count), **result)
+        return dict(result, msg="Would send " + what)
+    for cids in cid_batches:
+        try:
+            task = client.reset(params["type"], cids, events)
+        except MspAntivirusError as error:
+            return stopped(error, result)
+        result["tasks"].append(dict(task, cids=cids))
+    return dict(result, msg="Sent " + what)
 
 
-def main():
+def stopped(error, result):
+    """A command failed: the tasks already created are real changes, reported beside what was not reset."""
+    cid_batches, sent = result["batches"], len(result["tasks"])
+    not_reset = cid_batches[sent:]
+    if error.outcome_unknown:
+        # Sent, answer lost: WFBSS may have carried it out.
+        result["unconfirmed"], not_reset = not_reset[0], not_reset[1:]
+    result["not_reset"] = [cid for cids in not_reset for cid in cids]
+    result["changed"] = sent > 0 or "unconfirmed" in result
+    result = failure_result(error, **result)
+    if len(cid_batches) > 1:
+        result["msg"] += " {0} of {1} command(s) were sent before this one.".format(sent, len(cid_batches))
+    return result
+
+
+def build_module():
     argument_spec = dict(
         type=dict(type="str", required=True, choices=list(RESET_TYPES)),
         cids=dict(type="list", elements="str", required=True),
         events=dict(type="list", elements="str", choices=list(RESET_EVENTS)),
         **WFBSS_CONNECTION_ARGS
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    return AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+
+
+def main():
+    module = build_module()
     fail_on_missing_libraries(module, missing_libraries())
-    run_module(module, reset)
+    run_module(module, run, lambda params: WfbssClient(**wfbss_client_args(params)), validate=commands)
 
 
 if __name__ == "__main__":

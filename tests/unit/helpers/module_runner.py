@@ -74,13 +74,30 @@ def run_module(main, args, capsys, check_mode=False):
     return ModuleResult(rc, json.loads(lines[-1]), stdout)
 
 
-def nsight_module_runner(main, server, api_key, capsys):
-    """A ``runner(check_mode=False, **args)`` for an N-sight module against ``server``; the key must never leave."""
+def ansible_module(build_module, args, check_mode=False):
+    """The AnsibleModule that a module's ``build_module()`` makes of ``args``, to call its ``run(module, client)``.
+
+    ``args`` must pass the argument spec: a spec error would end in fail_json (SystemExit).
+    """
+    args = dict(args)
+    if check_mode:
+        args["_ansible_check_mode"] = True
+    with patch_module_args(args):
+        return build_module()
+
+
+def module_runner(main, defaults, secrets, capsys):
+    """A ``runner(check_mode=False, **args)`` of ``main()`` with ``defaults``; no secret may reach stdout."""
     def runner(check_mode=False, **args):
-        args.setdefault("server", server)
-        args.setdefault("api_key", api_key)
-        args.setdefault("retries", 0)
+        for name, value in defaults.items():
+            args.setdefault(name, value)
         result = run_module(main, args, capsys, check_mode=check_mode)
-        assert api_key not in result.stdout
+        for secret in secrets:
+            assert secret not in result.stdout
         return result
     return runner
+
+
+def nsight_module_runner(main, server, api_key, capsys):
+    """A ``runner(check_mode=False, **args)`` for an N-sight module against ``server``; the key must never leave."""
+    return module_runner(main, dict(server=server, api_key=api_key, retries=0), [api_key], capsys)
