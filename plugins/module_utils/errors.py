@@ -16,6 +16,10 @@ __metaclass__ = type
 class MspAntivirusError(Exception):
     """Base class: ``str(error)`` is the user-facing message."""
 
+    # Whether a request may have been carried out although no answer arrived (a timeout or a
+    # connection lost after sending), so that its effect is unknown.
+    outcome_unknown = False
+
     def __init__(self, message, **details):
         super(MspAntivirusError, self).__init__(message)
         self.message = message
@@ -36,9 +40,6 @@ class TransportError(MspAntivirusError):
 
     # Whether another attempt might succeed (a refused connection may; a bad certificate will not).
     retryable = False
-    # Whether a request may have been carried out although no answer arrived (a timeout or a
-    # connection lost after sending), so that its effect is unknown.
-    outcome_unknown = False
 
 
 class HttpStatusError(MspAntivirusError):

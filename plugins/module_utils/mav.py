@@ -227,7 +227,7 @@ def ensure_state(client, deviceid, wanted, check_mode=False):
         return apply_state(client, deviceid, wanted)
     except MspAntivirusError as exc:
         outcome = ScanOutcome(deviceid, STATE_SERVICES[wanted], failed=True, msg=exc.message, **exc.details)
-        if getattr(exc, "outcome_unknown", False) and not check_mode:
+        if exc.outcome_unknown and not check_mode:
             # Every answer was lost: the action may have taken effect. Say so, so that a pause is resumed.
             outcome.details["uncertain"] = True
             outcome.msg += (" The answer to {0} was lost, so device {1}'s scan may be {2} by this task; check it, "
