@@ -350,8 +350,11 @@ class HttpClient:
         self.session.verify = validate_certs
         self.session.headers["User-Agent"] = user_agent
         self.session.headers["Accept-Encoding"] = ACCEPT_ENCODING
+        # One line per retry or wait, for the module's ``warnings``: slowness is never silent.
+        self.warnings = []
+        self._warnings_lock = threading.Lock()
 
-    def request(self, method, url, params=None, headers=None, sign=None):
+    def request(self, method, url, params=None, headers=None, sign=None, label=None):
         """Send one request, retrying connection errors, timeouts, 429 and 5xx; return an HttpResponse.
 
         ``sign(prepared)`` is called on every attempt with the exact request
@@ -359,7 +362,8 @@ class HttpClient:
         After the last retry a 429/5xx response is returned for the API client
         to explain; a connection failure raises TransportError, with
         ``outcome_unknown`` set when a request may have been carried out unanswered.
-        A POST whose answer was lost is not sent again.
+        A POST whose answer was lost is not sent again. ``label`` names the request in the
+        warning that every retry leaves (the N-sight service, the WFBSS path).
         """
         attempt = 0
         lost = False
@@ -408,8 +412,22 @@ class HttpClient:
                     failure.message += (" The request was sent and its answer lost, so it may have been carried "
                                         "out; it was not sent again, as that could repeat it.")
                     raise failure
-            self._sleep(backoff_delay(attempt, retry_after))
+            delay = backoff_delay(attempt, retry_after)
+            self._warn_retry(label or method, response, failure, attempt, delay, retry_after)
+            self._sleep(delay)
             attempt += 1
+
+    def _warn_retry(self, label, response, failure, attempt, delay, retry_after):
+        if response is not None:
+            reason = "HTTP {0}{1}".format(response.status_code, " with Retry-After {0:g} s".format(retry_after)
+                                          if retry_after is not None else "")
+        elif failure.outcome_unknown:
+            reason = "no complete answer (timeout or connection lost)"
+        else:
+            reason = "no connection"
+        with self._warnings_lock:
+            self.warnings.append("{0} {1}: {2} on attempt {3} of {4}; retrying in {5:.1f} s.".format(
+                self.service, label, reason, attempt + 1, self.retries + 1, delay))
 
     def _send(self, prepared, after_lost_answer):
         """One attempt: the answer within ``timeout`` in all, its body within MAX_BODY_BYTES."""

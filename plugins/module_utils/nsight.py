@@ -92,12 +92,13 @@ class NsightClient:
             "N-sight", "server", timeout=timeout, retries=retries, validate_certs=validate_certs,
             redactor=http_client.Redactor(secrets=[api_key], query_keys=["apikey"]), sleep=sleep)
         self.redact = self.transport.redact
+        self.warnings = self.transport.warnings
 
     def call(self, service, **params):
         """Call ``service``; return an NsightReply for OK and FAIL, raise for ``<error>`` and transport failures."""
         query = {"apikey": self._api_key, "service": service}
         query.update((key, value) for key, value in params.items() if value is not None)
-        response = self.transport.request("GET", self.base_url, params=query)
+        response = self.transport.request("GET", self.base_url, params=query, label=service)
         url = self.redact(response.url)
         if response.status_code != 200:
             raise self._status_error(service, response, url)

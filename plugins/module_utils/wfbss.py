@@ -100,6 +100,7 @@ class WfbssClient:
             "WFBSS", "url", timeout=timeout, retries=retries, validate_certs=validate_certs,
             redactor=http_client.Redactor(secrets=[access_token, secret_key]), sleep=sleep)
         self.redact = self.transport.redact
+        self.warnings = self.transport.warnings
 
     def _sign(self, prepared):
         """Headers for this very attempt: a fresh time, trace id and signature over the URI as sent."""
@@ -117,7 +118,8 @@ class WfbssClient:
 
     def request(self, method, path, params=None):
         """Send a signed request to ``path`` (relative to the API base) and return its JSON answer."""
-        response = self.transport.request(method, self.base_url + path, params=params, sign=self._sign)
+        response = self.transport.request(method, self.base_url + path, params=params, sign=self._sign,
+                                          label="{0} {1}".format(method, path))
         url = self.redact(response.url)
         if response.status_code != 200:
             raise self._api_error(method, path, response, url)

@@ -624,3 +624,24 @@ def test_empty_secret_is_refused(value):
     with pytest.raises(InvalidOptionError) as raised:
         clean_secret(value, "api_key", "the key")
     assert str(raised.value) == "api_key is empty: give the key."
+
+
+# --------------------------------------------------------------------------- visible retries
+
+def test_every_retry_leaves_a_warning_naming_service_status_and_wait(local_server, sleeps):
+    local_server.script(Reply(503, headers={"Retry-After": "7"}), Drop(), Reply(body="ok"))
+    client = make_client(sleeps)
+    client.request("GET", api_url(local_server), params={"apikey": SECRET}, label="mav_scan_pause")
+    assert client.warnings == [
+        "N-sight mav_scan_pause: HTTP 503 with Retry-After 7 s on attempt 1 of 4; retrying in 7.0 s.",
+        "N-sight mav_scan_pause: no complete answer (timeout or connection lost) on attempt 2 of 4; "
+        "retrying in {0:.1f} s.".format(sleeps.delays[1]),
+    ]
+    assert sleeps.delays[0] == 7.0
+
+
+def test_no_retry_no_warning(local_server, sleeps):
+    local_server.script(Reply(body="ok"))
+    client = make_client(sleeps)
+    client.request("GET", api_url(local_server))
+    assert client.warnings == []
