@@ -4,8 +4,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """What `describe=true` tells about each emulated N-sight service.
 
-mav_scan_pause and mav_scan_resume use the wording of the vendor pages in
-/work/shared/api/seeds; the other texts follow the same pattern (README.md).
+mav_scan_pause and mav_scan_resume use the wording of the vendor's "Pause Scan" and
+"Resume Scan" pages (docs/api/nsight.md); the other texts follow the same pattern (README.md).
 """
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
