@@ -161,7 +161,8 @@ def hostnames(devices):
     2. Every other device, in device id order, takes name_deviceid (device_deviceid without a name), or the
        first of name_deviceid_2, _3... that is free. Each is checked against every name given before it
        (step 1 names and reserved ones included), so none can collide.
-    Listing order does not matter: step 1 only counts, step 2 sorts.
+    Listing order does not matter: step 1 only counts, and in step 2 the choices of two devices can only meet
+    when one device id is listed twice; the sort settles that case too.
     """
     names = [safe_hostname(device["name"]) for device in devices]
     counts = Counter(hostname_key(name) for name in names)
