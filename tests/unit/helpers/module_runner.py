@@ -20,6 +20,9 @@ import json
 from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
 
+from ansible_collections.msp.antivirus.plugins.module_utils.arguments import nsight_client_args
+from ansible_collections.msp.antivirus.plugins.module_utils.nsight import NsightClient
+
 try:
     from ansible.module_utils.testing import patch_module_args
 except ImportError:  # ansible-core < 2.19
@@ -101,3 +104,22 @@ def module_runner(main, defaults, secrets, capsys):
 def nsight_module_runner(main, server, api_key, capsys):
     """A ``runner(check_mode=False, **args)`` for an N-sight module against ``server``; the key must never leave."""
     return module_runner(main, dict(server=server, api_key=api_key, retries=0), [api_key], capsys)
+
+
+def nsight_run_runner(module, server, api_key):
+    """A ``runner(check_mode=False, **args)`` that calls an N-sight module's ``run(module, client)`` itself, with
+    a real NsightClient against ``server`` built from the options and closed after; the key must never be in the
+    result. Typed errors that ``run`` raises reach the caller."""
+    def runner(check_mode=False, **args):
+        args.setdefault("server", server)
+        args.setdefault("api_key", api_key)
+        args.setdefault("retries", 0)
+        ansible = ansible_module(module.build_module, args, check_mode=check_mode)
+        client = NsightClient(**nsight_client_args(ansible.params))
+        try:
+            result = module.run(ansible, client)
+        finally:
+            client.close()
+        assert api_key not in json.dumps(result)
+        return result
+    return runner

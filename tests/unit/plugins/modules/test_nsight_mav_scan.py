@@ -17,6 +17,7 @@ import pytest
 
 from ansible.module_utils.ansible_release import __version__ as ANSIBLE_CORE_VERSION
 
+from ansible_collections.msp.antivirus.plugins.module_utils.errors import InvalidOptionError, NsightApiError
 from ansible_collections.msp.antivirus.plugins.module_utils.nsight import NsightReply
 from ansible_collections.msp.antivirus.plugins.modules import nsight_mav_scan
 from ansible_collections.msp.antivirus.tests.unit.helpers.fake_nsight import (
@@ -25,7 +26,12 @@ from ansible_collections.msp.antivirus.tests.unit.helpers.fake_nsight import (
     fail_xml,
 )
 from ansible_collections.msp.antivirus.tests.unit.helpers.local_http import Drop, Reply, Truncate
-from ansible_collections.msp.antivirus.tests.unit.helpers.module_runner import nsight_module_runner, run_module
+from ansible_collections.msp.antivirus.tests.unit.helpers.module_runner import (
+    ansible_module,
+    nsight_module_runner,
+    nsight_run_runner,
+    run_module,
+)
 
 SEED_FAIL = "Cannot execute action : scan is not running."
 ACTION_SERVICES = {"mav_scan_pause", "mav_scan_resume", "mav_scan_start", "mav_scan_cancel"}
@@ -51,7 +57,14 @@ def nsight(local_server):
 
 @pytest.fixture
 def run(nsight, capsys):
+    """main(), its result as the module prints it."""
     return nsight_module_runner(nsight_mav_scan.main, nsight.url, API_KEY, capsys)
+
+
+@pytest.fixture
+def act(nsight):
+    """nsight_mav_scan.run(module, client) itself, with a real NsightClient against the local N-sight."""
+    return nsight_run_runner(nsight_mav_scan, nsight.url, API_KEY)
 
 
 def services_requested(server):
@@ -110,12 +123,13 @@ def test_environment_fallbacks(nsight, capsys, monkeypatch):
 
 # --------------------------------------------------------------------------- describe
 
-def test_describe_returns_description_and_acts_on_nothing(nsight, run):
-    result = run(state="resumed", describe=True)
-    assert not result.failed, result
+def test_describe_returns_description_and_acts_on_nothing(nsight, act):
+    result = act(state="resumed", describe=True)
+    assert "failed" not in result, result
     assert result["changed"] is False
     assert result["service"] == "mav_scan_resume"
     assert result["api_status"] == "OK"
+    assert "results" not in result
     description = result["description"]
     assert description["name"] == "mav_scan_resume"
     assert isinstance(description["parameters"], list)
@@ -125,14 +139,37 @@ def test_describe_returns_description_and_acts_on_nothing(nsight, run):
     assert nsight.requests[0].param("deviceid") is None
 
 
+def test_describe_refused_is_raised_by_run(nsight, act):
+    with pytest.raises(NsightApiError) as raised:
+        act(state="paused", describe=True, api_key="wrong-" + API_KEY[:5])
+    assert raised.value.details["api_code"] == 3
+
+
+def test_run_refuses_bad_input_before_using_the_client():
+    class Untouchable:
+        def __getattr__(self, name):
+            raise AssertionError("the client was used: " + name)
+
+    module = ansible_module(nsight_mav_scan.build_module, dict(server="h.example", api_key="k", deviceids=[0],
+                                                               state="paused"))
+    with pytest.raises(InvalidOptionError) as raised:
+        nsight_mav_scan.run(module, Untouchable())
+    assert raised.value.message == ("deviceids must hold positive integers (N-sight serverid or workstationid "
+                                    "values); got 0.")
+
+
 # --------------------------------------------------------------------------- one device
+
+def single_keys(result):
+    """The top-level keys of a one-device result, which ``results`` repeats as its only item."""
+    return dict((key, value) for key, value in result.items() if key != "results")
+
 
 @pytest.mark.parametrize("state, service", [("paused", "mav_scan_pause"), ("resumed", "mav_scan_resume"),
                                             ("started", "mav_scan_start"), ("cancelled", "mav_scan_cancel")])
-def test_single_device_ok(nsight, run, state, service):
-    result = run(deviceid=101, state=state)
-    assert not result.failed, result
-    assert result.rc == 0
+def test_single_device_ok(nsight, act, state, service):
+    result = act(deviceid=101, state=state)
+    assert "failed" not in result, result
     assert result["changed"] is True
     assert result["deviceid"] == 101
     assert result["service"] == service
@@ -141,28 +178,43 @@ def test_single_device_ok(nsight, run, state, service):
     assert services_requested(nsight) == [(service, "101")]
 
 
-def test_single_device_already_so_is_unchanged(nsight, run):
+def test_single_device_result_is_also_in_results(nsight, act):
+    result = act(deviceid=101, state="paused")
+    assert single_keys(result) == {"deviceid": 101, "service": "mav_scan_pause", "changed": True,
+                                   "api_status": "OK", "msg": "Paused the MAV scan on device 101."}
+    assert result["results"] == [single_keys(result)]
+
+
+def test_single_device_failure_is_also_in_results(nsight, act):
+    nsight.router.actions[("mav_scan_pause", 101)] = fail_xml("Device is offline")
+    result = act(deviceid=101, state="paused")
+    assert result["failed"] is True
+    assert result["results"] == [single_keys(result)]
+    assert result["results"][0]["failed"] is True
+
+
+def test_single_device_already_so_is_unchanged(nsight, act):
     nsight.router.actions[("mav_scan_pause", 103)] = fail_xml(SEED_FAIL)
-    result = run(deviceid=103, state="paused")
-    assert not result.failed, result
+    result = act(deviceid=103, state="paused")
+    assert "failed" not in result, result
     assert result["changed"] is False
     assert result["api_status"] == "FAIL"
     assert SEED_FAIL in result["msg"]
 
 
-def test_single_device_ambiguous_start_settled_as_no_op(nsight, run):
+def test_single_device_ambiguous_start_settled_as_no_op(nsight, act):
     nsight.router.actions[("mav_scan_start", 101)] = fail_xml("An error has occurred")
-    result = run(deviceid=101, state="started")
-    assert not result.failed, result
+    result = act(deviceid=101, state="started")
+    assert "failed" not in result, result
     assert result["changed"] is False
     assert result["scan_state"] == "running"
     assert services_requested(nsight) == [("mav_scan_start", "101"), ("list_mav_scans", "101")]
 
 
-def test_single_device_real_failure(nsight, run):
+def test_single_device_real_failure(nsight, act):
     nsight.router.actions[("mav_scan_pause", 101)] = fail_xml("Device is offline")
-    result = run(deviceid=101, state="paused")
-    assert result.failed and result.rc == 1
+    result = act(deviceid=101, state="paused")
+    assert result["failed"] is True
     assert result["changed"] is False
     assert result["deviceid"] == 101
     assert result["service"] == "mav_scan_pause"
@@ -170,33 +222,33 @@ def test_single_device_real_failure(nsight, run):
     assert "Device is offline" in result["msg"]
 
 
-def test_single_device_unknown_id_error_4(nsight, run):
-    result = run(deviceid=999, state="paused")
-    assert result.failed
+def test_single_device_unknown_id_error_4(nsight, act):
+    result = act(deviceid=999, state="paused")
+    assert result["failed"] is True
     assert result["api_code"] == 4
     assert "error 4" in result["msg"]
     assert result["deviceid"] == 999
 
 
-def test_wrong_key_error_3_says_what_to_fix(nsight, run):
-    result = run(deviceid=101, state="paused", api_key="wrong-" + API_KEY[:5])
-    assert result.failed
+def test_wrong_key_error_3_says_what_to_fix(nsight, act):
+    result = act(deviceid=101, state="paused", api_key="wrong-" + API_KEY[:5])
+    assert result["failed"] is True
     assert result["api_code"] == 3
     assert "api_key" in result["msg"] and "regional" in result["msg"]
 
 
-def test_http_403_fails_with_hint(nsight, run):
+def test_http_403_fails_with_hint(nsight, act):
     nsight.script(Reply(403, "<html>Forbidden by WAF</html>", content_type="text/html"))
-    result = run(deviceid=101, state="paused")
-    assert result.failed
+    result = act(deviceid=101, state="paused")
+    assert result["failed"] is True
     assert result["http_status"] == 403
     assert "Forbidden by WAF" in result["msg"]
 
 
-def test_unreachable_service_fails_with_transport_message(nsight, run):
+def test_unreachable_service_fails_with_transport_message(nsight, act):
     nsight.script(Drop())
-    result = run(deviceid=101, state="paused")
-    assert result.failed
+    result = act(deviceid=101, state="paused")
+    assert result["failed"] is True
     assert "Could not reach N-sight" in result["msg"]
     assert len(nsight.requests) == 1  # retries=0
 
@@ -231,10 +283,10 @@ def test_error_traceback_never_carries_url_encoded_key(capsys, monkeypatch):
     assert quote(key, safe="") not in result.stdout
 
 
-def test_connection_dropped_mid_body_fails_cleanly(nsight, run):
+def test_connection_dropped_mid_body_fails_cleanly(nsight, act):
     nsight.script(Truncate())
-    result = run(deviceid=101, state="paused")
-    assert result.failed
+    result = act(deviceid=101, state="paused")
+    assert result["failed"] is True
     assert "Could not reach N-sight" in result["msg"]
 
 
@@ -247,24 +299,25 @@ def test_connection_dropped_mid_body_fails_cleanly(nsight, run):
     (103, "started", True, "finished"),
     (104, "cancelled", False, "none"),
 ])
-def test_check_mode_single_acts_on_nothing(nsight, run, deviceid, state, changed, scan_state):
-    result = run(check_mode=True, deviceid=deviceid, state=state)
-    assert not result.failed, result
+def test_check_mode_single_acts_on_nothing(nsight, act, deviceid, state, changed, scan_state):
+    result = act(check_mode=True, deviceid=deviceid, state=state)
+    assert "failed" not in result, result
     assert result["changed"] is changed
     assert result["scan_state"] == scan_state
-    assert "api_status" not in result.result
+    assert "api_status" not in result
+    assert result["results"] == [single_keys(result)]
     assert not ACTION_SERVICES & set(service for service, dummy in services_requested(nsight))
 
 
-def test_check_mode_start_on_paused_scan_fails(nsight, run):
-    result = run(check_mode=True, deviceid=102, state="started")
-    assert result.failed
+def test_check_mode_start_on_paused_scan_fails(nsight, act):
+    result = act(check_mode=True, deviceid=102, state="started")
+    assert result["failed"] is True
     assert "state=resumed" in result["msg"]
 
 
-def test_check_mode_bulk(nsight, run):
-    result = run(check_mode=True, deviceids=[101, 102, 103], state="paused")
-    assert not result.failed, result
+def test_check_mode_bulk(nsight, act):
+    result = act(check_mode=True, deviceids=[101, 102, 103], state="paused")
+    assert "failed" not in result, result
     assert [item["changed"] for item in result["results"]] == [True, False, False]
     assert result["changed"] is True
     assert set(service for service, dummy in services_requested(nsight)) == {"list_mav_scans"}
@@ -272,13 +325,13 @@ def test_check_mode_bulk(nsight, run):
 
 # --------------------------------------------------------------------------- many devices
 
-def test_bulk_results_shape_order_and_duplicates(nsight, run):
+def test_bulk_results_shape_order_and_duplicates(nsight, act):
     nsight.router.actions[("mav_scan_pause", 103)] = fail_xml(SEED_FAIL)
-    result = run(deviceids=[103, 101, 102, 101], state="paused")
-    assert not result.failed, result
+    result = act(deviceids=[103, 101, 102, 101], state="paused")
+    assert "failed" not in result, result
     assert result["changed"] is True
     assert result["service"] == "mav_scan_pause"
-    assert "deviceid" not in result.result
+    assert "deviceid" not in result
     results = result["results"]
     assert [item["deviceid"] for item in results] == [103, 101, 102]
     assert [item["changed"] for item in results] == [False, True, True]
@@ -292,10 +345,10 @@ def test_bulk_results_shape_order_and_duplicates(nsight, run):
                                                   ("mav_scan_pause", "103")]
 
 
-def test_bulk_failed_device_fails_task_but_others_acted(nsight, run):
+def test_bulk_failed_device_fails_task_but_others_acted(nsight, act):
     nsight.router.actions[("mav_scan_resume", 102)] = fail_xml("Device is offline")
-    result = run(deviceids=[101, 102, 103, 999], state="resumed")
-    assert result.failed and result.rc == 1
+    result = act(deviceids=[101, 102, 103, 999], state="resumed")
+    assert result["failed"] is True
     by_id = dict((item["deviceid"], item) for item in result["results"])
     assert by_id[102]["failed"] is True and "Device is offline" in by_id[102]["msg"]
     assert by_id[999]["failed"] is True and by_id[999]["api_code"] == 4
@@ -306,11 +359,58 @@ def test_bulk_failed_device_fails_task_but_others_acted(nsight, run):
     assert len(services_requested(nsight)) == 4
 
 
-def test_bulk_wrong_key_fails_every_device(nsight, run):
-    result = run(deviceids=[101, 102, 103], state="paused", api_key="bad-key")
-    assert result.failed
+def test_bulk_wrong_key_fails_every_device(nsight, act):
+    result = act(deviceids=[101, 102, 103], state="paused", api_key="bad-key")
+    assert result["failed"] is True
     assert all(item["failed"] for item in result["results"])
     assert result["changed"] is False
+
+
+# --------------------------------------------------------------------------- main() ends the module
+
+def test_main_exits_with_one_device_and_its_results(nsight, run):
+    result = run(deviceid=101, state="paused")
+    assert not result.failed, result
+    assert result.rc == 0
+    assert result["changed"] is True
+    assert result["deviceid"] == 101
+    assert result["results"] == [{"deviceid": 101, "service": "mav_scan_pause", "changed": True,
+                                  "api_status": "OK", "msg": "Paused the MAV scan on device 101."}]
+
+
+def test_main_fails_a_failed_device(nsight, run):
+    nsight.router.actions[("mav_scan_pause", 101)] = fail_xml("Device is offline")
+    result = run(deviceid=101, state="paused")
+    assert result.failed and result.rc == 1
+    assert result["changed"] is False
+    assert result["deviceid"] == 101
+    assert result["api_status"] == "FAIL"
+    assert "Device is offline" in result["msg"]
+    assert result["results"][0]["failed"] is True
+
+
+def test_main_fails_a_bulk_task_with_a_failed_device(nsight, run):
+    nsight.router.actions[("mav_scan_resume", 102)] = fail_xml("Device is offline")
+    result = run(deviceids=[101, 102, 103, 999], state="resumed")
+    assert result.failed and result.rc == 1
+    assert result["changed"] is True
+    assert [item.get("failed", False) for item in result["results"]] == [False, True, False, True]
+    assert result["msg"] == "2 device(s) changed, 0 unchanged, 2 failed."
+
+
+def test_main_fails_an_error_raised_by_run_with_its_details(nsight, run):
+    result = run(state="paused", describe=True, api_key="wrong-" + API_KEY[:5])
+    assert result.failed and result.rc == 1
+    assert result["api_code"] == 3
+    assert "api_key" in result["msg"] and "regional" in result["msg"]
+
+
+def test_main_check_mode_exits(nsight, run):
+    result = run(check_mode=True, deviceids=[101, 102], state="paused")
+    assert not result.failed, result
+    assert result.rc == 0
+    assert [item["changed"] for item in result["results"]] == [True, False]
+    assert not ACTION_SERVICES & set(service for service, dummy in services_requested(nsight))
 
 
 # --------------------------------------------------------------------------- missing libraries

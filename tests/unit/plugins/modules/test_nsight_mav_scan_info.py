@@ -8,9 +8,10 @@ __metaclass__ = type
 
 import pytest
 
+from ansible_collections.msp.antivirus.plugins.module_utils.errors import NsightApiError
 from ansible_collections.msp.antivirus.plugins.modules import nsight_mav_scan_info
 from ansible_collections.msp.antivirus.tests.unit.helpers.fake_nsight import API_KEY, FakeNsight
-from ansible_collections.msp.antivirus.tests.unit.helpers.module_runner import nsight_module_runner
+from ansible_collections.msp.antivirus.tests.unit.helpers.module_runner import nsight_module_runner, nsight_run_runner
 
 
 @pytest.fixture(autouse=True)
@@ -31,12 +32,19 @@ def nsight(local_server):
 
 @pytest.fixture
 def run(nsight, capsys):
+    """main(), its result as the module prints it."""
     return nsight_module_runner(nsight_mav_scan_info.main, nsight.url, API_KEY, capsys)
 
 
-def test_reads_each_device_finding_its_engine(nsight, run):
-    result = run(deviceids=[202, 201, 203, 202])
-    assert not result.failed, result
+@pytest.fixture
+def act(nsight):
+    """nsight_mav_scan_info.run(module, client) itself, with a real NsightClient against the local N-sight."""
+    return nsight_run_runner(nsight_mav_scan_info, nsight.url, API_KEY)
+
+
+def test_reads_each_device_finding_its_engine(nsight, act):
+    result = act(deviceids=[202, 201, 203, 202])
+    assert sorted(result) == ["changed", "devices"]
     assert result["changed"] is False
     devices = result["devices"]
     assert [device["deviceid"] for device in devices] == [202, 201, 203]
@@ -54,18 +62,27 @@ def test_reads_each_device_finding_its_engine(nsight, run):
 
 
 @pytest.mark.parametrize("engine, version", [("vipre", "1"), ("bitdefender", "2")])
-def test_explicit_engine_is_asked_once(nsight, run, engine, version):
-    result = run(deviceid=202, engine=engine, details=True)
-    assert not result.failed, result
+def test_explicit_engine_is_asked_once(nsight, act, engine, version):
+    result = act(deviceid=202, engine=engine, details=True)
+    assert "failed" not in result, result
     assert [request.param("v") for request in nsight.requests] == [version]
     assert nsight.requests[0].param("details") == "YES"
     assert result["devices"][0]["engine"] == engine
 
 
-def test_check_mode_reads_too(nsight, run):
-    result = run(check_mode=True, deviceid=201)
-    assert not result.failed, result
+def test_check_mode_reads_too(nsight, act):
+    result = act(check_mode=True, deviceid=201)
+    assert "failed" not in result, result
     assert result["devices"][0]["state"] == "paused"
+
+
+def test_main_exits_with_the_devices(nsight, run):
+    result = run(deviceid=202)
+    assert not result.failed, result
+    assert result.rc == 0
+    assert result["changed"] is False
+    assert [(device["deviceid"], device["engine"], device["state"]) for device in result["devices"]] == [
+        (202, "vipre", "running")]
 
 
 @pytest.mark.parametrize("args, fragment", [
@@ -83,7 +100,14 @@ def test_bad_input_fails_without_any_request(nsight, run, args, fragment):
     assert nsight.requests == []
 
 
+def test_unknown_device_is_raised_by_run(nsight, act):
+    with pytest.raises(NsightApiError) as raised:
+        act(deviceids=[201, 999])
+    assert raised.value.details["api_code"] == 4
+
+
 def test_unknown_device_fails_with_api_code(nsight, run):
     result = run(deviceid=999)
     assert result.failed
+    assert result.rc == 1
     assert result["api_code"] == 4
