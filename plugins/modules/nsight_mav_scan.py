@@ -214,7 +214,7 @@ results:
 uncertain:
   description:
     - Present and true when the device failed because the answer to every attempt was lost (timeouts, dropped
-      connections after sending): the action may have taken effect. A scan paused this way should be resumed; the
+      connections after sending), so the action may have taken effect. A scan paused this way should be resumed; the
       C(msp.antivirus.maintenance_window) role does so.
   returned: with O(deviceid), when every answer to the action was lost
   type: bool
