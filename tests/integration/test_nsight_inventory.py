@@ -17,9 +17,11 @@ import re
 import subprocess
 import sys
 
+import pytest
 import yaml
 
 import harness
+import seed_data  # pylint: disable=import-error  (tests/emulator, which importing harness puts on sys.path)
 
 PATCH_TASKS = os.path.join(harness.HERE, 'files', 'record_patch.yml')
 SITES = {101: [201, 202], 102: [203, 204, 205], 103: [206, 207]}
@@ -348,3 +350,93 @@ def test_playbook_driven_by_the_inventory(emulator, ansible_runner, tmp_path, as
     assert set(record['host'] for record in run.results if record['task'].endswith("Pause the device's MAV scan")) == {
         'NW-DC01', 'NW-FS01'}
     assert_no_secrets(run.stdout, run.stderr)
+
+
+# ---- host names that collide, and server values that cannot work ------------------------------------------
+
+# Devices added to the seed for the host name test: (id, name, type, siteid). 8001/8002 share "PC"; 8003 is
+# named as 8001's first choice; 8005 differs from them only in case; 8007 becomes 8002's first choice once made
+# safe; 8004 has no name; 8006 is named like the controller.
+COLLIDING_DEVICES = [
+    (8001, 'PC', 'workstation', 201),
+    (8002, 'PC', 'server', 203),
+    (8003, 'PC_8001', 'workstation', 206),
+    (8004, '', 'workstation', 202),
+    (8005, 'pc', 'workstation', 204),
+    (8006, 'localhost', 'server', 207),
+    (8007, 'PC 8002', 'workstation', 205),
+]
+COLLIDING_HOSTNAMES = {
+    8001: 'PC_8001_2', 8002: 'PC_8002_2', 8003: 'PC_8001', 8004: 'device_8004', 8005: 'pc_8005',
+    8006: 'localhost_8006', 8007: 'PC_8002', 1011: 'RECEPTION-PC_1011', 1012: 'RECEPTION-PC_1012',
+}
+
+
+def add_devices(emulator, rows):
+    """Put devices into the in-process emulator's state, built as the seed builds its own."""
+    state = emulator.server.state
+    with state.lock:
+        for deviceid, name, kind, siteid in rows:
+            row = (deviceid, name, kind, siteid, 'Windows 11 Pro', '10.80.0.%d' % (deviceid % 250), 1, None, 'none')
+            state.devices[deviceid] = seed_data.build_device(row, state.sites, seed_data.utc_now())
+
+
+def test_colliding_names_make_one_host_per_device(emulator, ansible_runner, tmp_path):
+    add_devices(emulator, COLLIDING_DEVICES)
+    config = write_config(tmp_path / 'estate.nsight.yml', emulator)
+    hosts = hostvars(listing(run_inventory(ansible_runner, config, '--list')))
+    known = devices(emulator)
+    assert len(known) == 23
+    # Every device exactly once: as many hosts as devices, each device id on one host.
+    assert len(hosts) == 23, sorted(hosts)
+    assert sorted(host['nsight_deviceid'] for host in hosts.values()) == sorted(known)
+    names = dict((host['nsight_deviceid'], name) for name, host in hosts.items())
+    for deviceid, name in COLLIDING_HOSTNAMES.items():
+        assert names[deviceid] == name, (deviceid, names[deviceid])
+    for deviceid, device in known.items():
+        if deviceid not in COLLIDING_HOSTNAMES:
+            assert names[deviceid] == device['name']  # unique names are kept
+    assert hosts['PC_8001_2']['nsight_name'] == 'PC' and hosts['PC_8001_2']['nsight_site'] == 'Main Office'
+    assert hosts['PC_8002']['nsight_name'] == 'PC 8002'
+    assert hosts['device_8004']['nsight_name'] is None
+    assert len(set(name.lower() for name in hosts)) == 23
+
+    # Beside a source that has the real localhost, the device named localhost stays a host of its own.
+    local = tmp_path / 'local.ini'
+    local.write_text('localhost ansible_connection=local marker=controller\n')
+    both = listing(run_inventory(ansible_runner, config, '--list', '-i', str(local)))
+    assert hostvars(both)['localhost'] == {'ansible_connection': 'local', 'marker': 'controller'}
+    assert hostvars(both)['localhost_8006']['nsight_deviceid'] == 8006
+    assert len(hostvars(both)) == 24
+
+
+@pytest.mark.parametrize('server, problem', [
+    ('127.0.0.1:99999', 'Port out of range'),
+    ('http://127.0.0.1:99999', 'Port out of range'),
+    ('127.0.0.1:abc', "'abc'"),
+    ('[::1', 'IPv6'),
+    ('a..b', "'a..b' is not a host name"),
+    ('my host', 'space'),
+])
+def test_malformed_server_fails_with_what_to_fix(emulator, ansible_runner, tmp_path, server, problem):
+    config = write_config(tmp_path / 'bad.nsight.yml', emulator, server=server)
+    failed = run_inventory(ansible_runner, config, '--list', extra_env={'ANSIBLE_INVENTORY_UNPARSED_FAILED': 'true'})
+    assert failed.rc != 0, failed.describe()
+    message = flat(failed.stderr)
+    assert 'The N-sight inventory source cannot be used, so no host of it was added: server' in message, failed.stderr
+    assert server in message and problem in message, failed.stderr
+    assert 'give a value such as www.systemmonitor.us' in message, failed.stderr
+    assert 'listing row' not in message and 'Traceback' not in failed.output, failed.stderr
+    assert emulator.calls() == []  # refused before any request
+
+
+def test_key_in_the_server_value_is_not_shown(emulator, ansible_runner, tmp_path, assert_no_secrets):
+    server = '%s/api/?apikey=%s' % (emulator.url, emulator.nsight_api_key)
+    config = write_config(tmp_path / 'keyed-url.nsight.yml', emulator, server=server)
+    failed = run_inventory(ansible_runner, config, '--list', '-vvvv',
+                           extra_env={'ANSIBLE_INVENTORY_UNPARSED_FAILED': 'true'})
+    assert failed.rc != 0, failed.describe()
+    message = flat(failed.stderr)
+    assert 'The N-sight inventory source cannot be used' in message and 'apikey=********' in message, failed.stderr
+    assert emulator.calls() == []
+    assert_no_secrets(failed.stdout, failed.stderr)
