@@ -15,7 +15,9 @@ __metaclass__ = type
 import json
 import os
 import re
+import sys
 
+import pytest
 import yaml
 from ansible.release import __version__ as ansible_core_version
 
@@ -27,11 +29,20 @@ PLAYBOOK = 'msp.antivirus.pause_patch_resume'
 PATCH_TASKS = os.path.join(harness.HERE, 'files', 'record_patch.yml')
 LOSE_CONNECTION_TASKS = os.path.join(harness.HERE, 'files', 'lose_connection_patch.yml')
 TEST_ACTION_PLUGINS = os.path.join(harness.HERE, 'files', 'action_plugins')
+TEST_LIBRARY = os.path.join(harness.HERE, 'files', 'library')
 CIDS = ['640FE47F-5118-4D79-8221-A35D0DE2EE2C', '549390C2-61B3-417E-B1F0-8955A63C08F3']
 
 PAUSE = "Pause the device's MAV scan"
 RESUME = 'Resume the MAV scan that this run paused'
 REPORT = 'Report the failed patch work'
+REPORT_PAUSE = 'Report the failed pause'
+CHECK_PATCH = 'Check that the patch work exists'
+CHECK_WINDOWS = 'Check that the ansible.windows collection is installed for the Windows patch work'
+LINUX_PACKAGES = 'Update every installed package'
+# Become that cannot work: every task with become fails, and nothing runs with privileges. Ansible skips become
+# when the connection's user is already the become user (root here), unless ANSIBLE_BECOME_ALLOW_SAME_USER is set.
+FAILING_BECOME_VARS = {'ansible_become_method': 'sudo', 'ansible_become_exe': '/bin/false'}
+FAILING_BECOME_ENV = {'ANSIBLE_BECOME_ALLOW_SAME_USER': '1'}
 RESET = 'Reset WFBSS counters or live status'
 VALIDATE = "Validating arguments against arg spec 'main'"
 CHECK_ID = 'Check that the device id is a real one'
@@ -65,6 +76,8 @@ def run_window(ansible_runner, emulator, tmp_path, hosts, fqcn=False, check=Fals
         'patch_emulator_url': emulator.url,
     }
     variables.update(extra_vars or {})
+    # None drops a variable: {'maintenance_window_patch_tasks': None} runs the role's own default patch work.
+    variables = dict((name, value) for name, value in variables.items() if value is not None)
     extra_args = ['-i', str(inventory_path), '-e', json.dumps(variables)]
     if fqcn:
         workdir = ansible_runner._workdir('pause-patch-resume')  # pylint: disable=protected-access
@@ -320,6 +333,12 @@ def test_wfbss_reset_sent_when_the_last_host_fails_before_it(emulator, ansible_r
     assert counters['mw-99999']['failed'] == 1
     assert all(counters[host]['failed'] == 0 for host in ('mw-1001', 'mw-1002', 'mw-1003')), run.stdout
     assert ('mav_scan_resume', 99999) not in [call[:2] for call in mav_calls(emulator)]
+    report = by_host(run, REPORT_PAUSE)
+    assert report['mw-99999']['status'] == 'failed', report
+    msg = report['mw-99999']['result']['msg']
+    assert msg.startswith('The MAV scan of mw-99999 (device 99999) could not be paused, so the host was not patched: ')
+    assert 'error 4' in msg and 'resume' not in msg, msg
+    assert all(report[host]['status'] == 'skipped' for host in ('mw-1001', 'mw-1002', 'mw-1003')), report
     # mw-1003 closed its window in the last batch: the reset is still due, once.
     assert emulator.services('wfbss') == ['commands/reset'], emulator.services()
 
@@ -337,3 +356,188 @@ def test_scan_resumed_when_the_host_becomes_unreachable_during_the_patch(emulato
     # The window closed for mw-1001 too: its scan must not stay paused.
     assert ('mav_scan_resume', 1001) in calls, calls
     assert scan_states(emulator)[1001] == 'running'
+
+
+def assert_become_fails(ansible_runner, tmp_path):
+    """Go no further unless become really fails with FAILING_BECOME_*: the role's default patch work updates
+    every package of the host it runs on, and here that host is the test machine."""
+    probe = tmp_path / 'become-probe'
+    run = ansible_runner.playbook([{
+        'name': 'Become must fail', 'hosts': 'localhost', 'gather_facts': False, 'vars': FAILING_BECOME_VARS,
+        'tasks': [{'name': 'Try to become', 'become': True, 'ansible.builtin.command': {'cmd': 'touch %s' % probe}}],
+    }], extra_env=FAILING_BECOME_ENV)
+    assert run.task('Try to become')['status'] == 'failed' and not probe.exists(), run.describe()
+
+
+def ansible_windows_installed():
+    """Whether an ansible.windows collection is where the test runs look for collections (it is not, in the
+    pinned virtualenvs; ansible-core does not bring it)."""
+    roots = [harness.COLLECTIONS_PATH, '/usr/share/ansible/collections'] + [entry for entry in sys.path if entry]
+    return any(os.path.isdir(os.path.join(root, 'ansible_collections', 'ansible', 'windows')) for root in roots)
+
+
+def test_default_patch_work_without_become_fails_every_host_and_resumes_every_scan(
+        emulator, ansible_runner, tmp_path, assert_no_secrets):
+    """The shipped playbook with the role's own patch work (issue 8): it loads, runs, and where it fails the scans
+    it paused are resumed. Become is made to fail, so the package update fails on every host and changes nothing."""
+    assert_become_fails(ansible_runner, tmp_path)
+    hosts = local_hosts(d1001={}, d1002={}, d1003={}, d1008={})
+    running = {'mw-1001': 1001, 'mw-1002': 1002, 'mw-1008': 1008}
+    before = scan_states(emulator)
+    run, records = run_window(ansible_runner, emulator, tmp_path, hosts, fqcn=True, extra_env=FAILING_BECOME_ENV,
+                              inventory_vars=FAILING_BECOME_VARS, extra_vars={'maintenance_window_patch_tasks': None})
+    assert run.rc == 2, run.describe()
+    assert run.command[1] == PLAYBOOK
+    assert 'Invalid options' not in run.output, run.describe()
+    assert records == {}
+
+    # The default patch work loaded and chose the Linux tasks; their package update failed, changing nothing.
+    packages = by_host(run, LINUX_PACKAGES)
+    assert set(packages) == set(hosts), run.describe()
+    for host, record in packages.items():
+        assert record['status'] == 'failed' and not record['result'].get('changed'), record
+        assert record['action'] in ('ansible.builtin.package', 'package'), record
+
+    counters = recap(run)
+    assert all(counters[host]['failed'] == 1 for host in hosts), run.stdout
+    report = by_host(run, REPORT)
+    for host in hosts:
+        assert report[host]['status'] == 'failed', report[host]
+        msg = report[host]['result']['msg']
+        assert msg.startswith('Patching %s failed: task "%s": ' % (host, LINUX_PACKAGES)), msg
+        assert '..' not in msg, msg
+        assert msg.endswith('Its MAV scan was resumed.' if host in running else 'Its MAV scan was not paused by this run.'), msg
+    resumes = by_host(run, RESUME)
+    assert all(resumes[host]['status'] == 'changed' for host in running), resumes
+    assert resumes['mw-1003']['status'] == 'skipped'
+
+    # Exactly one pause and one resume per running device, the pause first; the finished scan got only its pause.
+    calls = mav_calls(emulator)
+    for deviceid in running.values():
+        assert [(call[0], call[2]) for call in calls if call[1] == deviceid] == [
+            ('mav_scan_pause', 'OK'), ('mav_scan_resume', 'OK')], (deviceid, calls)
+    assert [(call[0], call[2]) for call in calls if call[1] == 1003] == [('mav_scan_pause', 'FAIL')]
+    assert scan_states(emulator) == before
+    assert_no_secrets(run.stdout, run.stderr, without_facts(run.results))
+
+
+def test_patch_work_that_cannot_run_is_refused_before_the_pause(emulator, ansible_runner, tmp_path, assert_no_secrets):
+    if ansible_windows_installed():
+        pytest.skip('the ansible.windows collection is installed, so the Windows patch work can run')
+    # These hosts gather their facts with files/library/msp_test_windows_facts.py: os_family is Windows.
+    windows = {'ansible_facts_modules': ['msp_test_windows_facts']}
+    hosts = local_hosts(
+        d1001={'maintenance_window_patch_tasks': PATCH_TASKS},  # Linux, its own patch work: patched
+        d1002=windows,  # Windows, the default patch work, no ansible.windows: refused
+        d1009=dict(windows, maintenance_window_patch_tasks=PATCH_TASKS),  # Windows, its own patch work: patched
+        d1015={'maintenance_window_patch_tasks': 'patch_windows.yml'},  # the role's Windows tasks by name: refused
+        d1008={'maintenance_window_patch_tasks': '/nonexistent/msp-patch.yml'},  # no such file: refused
+        d1010={'maintenance_window_patch_tasks': 'no_such_patch.yml'},  # no such file in the role: refused
+    )
+    refused = {'mw-1002': CHECK_WINDOWS, 'mw-1015': CHECK_WINDOWS, 'mw-1008': CHECK_PATCH, 'mw-1010': CHECK_PATCH}
+    run, records = run_window(ansible_runner, emulator, tmp_path, hosts, fqcn=True,
+                              extra_env={'ANSIBLE_LIBRARY': TEST_LIBRARY},
+                              extra_vars={'maintenance_window_patch_tasks': None})
+    assert run.rc == 2, run.describe()
+
+    for host, check in refused.items():
+        record = by_host(run, check)[host]
+        assert record['status'] == 'failed', record
+        msg = record['result']['msg']
+        assert msg.startswith(host) and msg.endswith('Its MAV scan was not paused.'), msg
+        harness.assert_no_traceback(run, record['result'])
+    for host in ('mw-1002', 'mw-1015'):
+        msg = by_host(run, CHECK_WINDOWS)[host]['result']['msg']
+        assert 'ansible.windows.win_updates' in msg and '`ansible-galaxy collection install ansible.windows`' in msg, msg
+    assert "Windows patch work (the default patch work of a Windows host)" in by_host(run, CHECK_WINDOWS)['mw-1002']['result']['msg']
+    assert "Windows patch work (patch_windows.yml)" in by_host(run, CHECK_WINDOWS)['mw-1015']['result']['msg']
+    assert 'maintenance_window_patch_tasks=/nonexistent/msp-patch.yml is not a file' in \
+        by_host(run, CHECK_PATCH)['mw-1008']['result']['msg']
+    assert 'maintenance_window_patch_tasks=no_such_patch.yml is not a file' in \
+        by_host(run, CHECK_PATCH)['mw-1010']['result']['msg']
+    # The Windows check is for the role's own Windows tasks only, and it found the Windows host as Windows.
+    checks = by_host(run, CHECK_WINDOWS)
+    assert checks['mw-1001']['status'] == 'skipped' and checks['mw-1009']['status'] == 'skipped', checks
+
+    counters = recap(run)
+    assert all(counters[host]['failed'] == 1 for host in refused), run.stdout
+    assert counters['mw-1001']['failed'] == 0 and counters['mw-1009']['failed'] == 0, run.stdout
+    assert set(records) == {'mw-1001', 'mw-1009'}
+    assert all(record['scan_state'] == 'paused' for record in records.values()), records
+    # The refused hosts' devices were never called; the others were paused and resumed.
+    calls = [(call[0], call[1]) for call in mav_calls(emulator)]
+    assert sorted(calls) == [('mav_scan_pause', 1001), ('mav_scan_pause', 1009),
+                             ('mav_scan_resume', 1001), ('mav_scan_resume', 1009)], calls
+    states = scan_states(emulator)
+    assert all(states[deviceid] == 'running' for deviceid in (1001, 1002, 1008, 1009, 1010, 1015)), states
+    assert_no_secrets(run.stdout, run.stderr, without_facts(run.results))
+
+
+def test_module_available_test_plugin(ansible_runner, tmp_path):
+    """msp.antivirus.module_available, the test behind the Windows check, finds modules as a task would."""
+    names = ['ansible.builtin.ping', 'ping', 'msp.antivirus.nsight_mav_scan', 'ansible.windows.win_updates',
+             'win_updates', 'community.general.no_such_module', 'no_such_module', '', 'not a module name!', 42]
+    tasks = [{'name': 'Ask which modules are available', 'vars': {'names': names},
+              'ansible.builtin.set_fact': {'found': "{{ names | select('msp.antivirus.module_available') | list }}",
+                                           'windows': "{{ 'ansible.windows.win_updates' is msp.antivirus.module_available }}"}}]
+    run = ansible_runner.playbook(tasks).assert_rc(0)
+    facts = run.result('Ask which modules are available')['ansible_facts']
+    if not ansible_windows_installed():
+        assert facts['found'] == ['ansible.builtin.ping', 'ping', 'msp.antivirus.nsight_mav_scan'], facts
+        assert facts['windows'] in (False, 'False'), facts
+
+    # A collection that holds the module (a PowerShell one, as win_updates is): found, by its full and short name.
+    fake = tmp_path / 'fake-collections'
+    modules = fake / 'ansible_collections' / 'ansible' / 'windows' / 'plugins' / 'modules'
+    modules.mkdir(parents=True)
+    (modules / 'win_updates.ps1').write_text('#!powershell\n')
+    run = ansible_runner.playbook(tasks, extra_env={
+        'ANSIBLE_COLLECTIONS_PATH': os.pathsep.join([str(fake), harness.ensure_collection_link()])}).assert_rc(0)
+    facts = run.result('Ask which modules are available')['ansible_facts']
+    assert facts['found'] == ['ansible.builtin.ping', 'ping', 'msp.antivirus.nsight_mav_scan',
+                              'ansible.windows.win_updates', 'win_updates'], facts
+    assert facts['windows'] in (True, 'True'), facts
+
+
+def test_pause_whose_every_answer_was_lost_is_resumed_and_not_patched(emulator, ansible_runner, tmp_path,
+                                                                     assert_no_secrets):
+    """Issue 8: when no answer to any attempt of a pause arrived, the pause may have acted (here it did: the
+    emulator carries out each request, then drops its answer). The host is not patched, its scan is resumed all
+    the same, and it is reported failed."""
+    emulator.server.add_fault(kind='lost', api='nsight', service='mav_scan_pause', count=0)
+    hosts = local_hosts(d1001={}, d1003={})  # running, finished
+    run, records = run_window(ansible_runner, emulator, tmp_path, hosts)
+    assert run.rc == 2, run.describe()
+    assert records == {}
+
+    pauses = by_host(run, PAUSE)
+    for host in hosts:
+        assert pauses[host]['status'] == 'failed' and pauses[host]['result'].get('uncertain') is True, pauses[host]
+        harness.assert_no_traceback(run, pauses[host]['result'])
+    resumes = by_host(run, RESUME)
+    assert resumes['mw-1001']['status'] == 'changed', resumes
+    assert resumes['mw-1003']['status'] == 'ok', resumes  # the lost pause found no running scan: nothing to resume
+    report = by_host(run, REPORT_PAUSE)
+    for host, deviceid in (('mw-1001', 1001), ('mw-1003', 1003)):
+        msg = report[host]['result']['msg']
+        assert report[host]['status'] == 'failed', report[host]
+        assert msg.startswith('The MAV scan of %s (device %d) could not be paused, so the host was not patched: '
+                              % (host, deviceid)), msg
+        assert 'may be paused by this task' in msg, msg  # the module's own words
+    assert report['mw-1001']['result']['msg'].endswith(
+        'A resume was sent in case the pause took effect: Resumed the MAV scan on device 1001.')
+    assert "A resume was sent in case the pause took effect: No change for device 1003" in report['mw-1003']['result']['msg']
+    counters = recap(run)
+    assert all(counters[host]['failed'] == 1 for host in hosts), run.stdout
+
+    # Every pause call was lost; then exactly one resume per device.
+    calls = [call for call in emulator.calls() if call['api'] == 'nsight']
+    for deviceid in (1001, 1003):
+        mine = [call for call in calls if int(call['params']['deviceid']) == deviceid]
+        pause_calls = [call for call in mine if call['service'] == 'mav_scan_pause']
+        assert pause_calls and all(call['fault'] == 'lost' for call in pause_calls), mine
+        assert [call['service'] for call in mine if call['service'] != 'mav_scan_pause'] == ['mav_scan_resume'], mine
+        assert mine[-1]['service'] == 'mav_scan_resume' and mine[-1].get('fault') is None, mine
+    states = scan_states(emulator)
+    assert states[1001] == 'running' and states[1003] == 'finished', states
+    assert_no_secrets(run.stdout, run.stderr, without_facts(run.results))
