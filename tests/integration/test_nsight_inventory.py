@@ -21,7 +21,8 @@ import pytest
 import yaml
 
 import harness
-import seed_data  # pylint: disable=import-error  (tests/emulator, which importing harness puts on sys.path)
+# From tests/emulator, which importing harness puts on sys.path.
+import seed_data  # pylint: disable=import-error
 
 PATCH_TASKS = os.path.join(harness.HERE, 'files', 'record_patch.yml')
 SITES = {101: [201, 202], 102: [203, 204, 205], 103: [206, 207]}
