@@ -271,7 +271,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             return step()
         except MspAntivirusError as error:
             failure = error
-        redact = Redactor(secrets=[self.get_option("api_key")], query_keys=["apikey"])
+        key = self.get_option("api_key") or ""
+        redact = Redactor(secrets=[key, key.strip()], query_keys=["apikey"])
         raise AnsibleParserError("{0}: {1}".format(context, redact(failure.message)))
 
     def _client(self):
