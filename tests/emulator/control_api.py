@@ -14,8 +14,10 @@ import re
 
 from fault_injection import parse_fault
 from http_reply import json_reply
+from rate_limit import DEFAULT_WINDOW
 
 DEVICE_FIELDS = ("scan", "hidden_running")
+RATE_LIMIT_FIELDS = ("limit", "window")
 
 
 class ControlError(Exception):
@@ -128,6 +130,23 @@ def get_tasks(state, request):
     return state.tasks_snapshot()
 
 
+def get_rate_limit(state, request):
+    return state.nsight_rate_limit_stats()
+
+
+def put_rate_limit(state, request):
+    payload = json_body(request)
+    unknown = sorted(set(payload) - set(RATE_LIMIT_FIELDS))
+    if unknown:
+        raise ControlError(400, "unknown field(s): %s (allowed: %s)" % (", ".join(unknown), ", ".join(RATE_LIMIT_FIELDS)))
+    if "limit" not in payload:
+        raise ControlError(400, "limit is required: a whole number of calls, or null or 0 for no limit")
+    try:
+        return state.set_nsight_rate_limit(payload["limit"], payload.get("window", DEFAULT_WINDOW))
+    except ValueError as failure:
+        raise ControlError(400, str(failure))
+
+
 ROUTES = [
     (re.compile(r"^/_emulator/calls$"), {"GET": get_calls, "DELETE": delete_calls}),
     (re.compile(r"^/_emulator/reset$"), {"POST": reset}),
@@ -136,4 +155,5 @@ ROUTES = [
     (re.compile(r"^/_emulator/devices/(?P<deviceid>[0-9]+)$"), {"GET": get_device, "PUT": put_device}),
     (re.compile(r"^/_emulator/clock$"), {"GET": get_clock, "POST": set_clock}),
     (re.compile(r"^/_emulator/wfbss/tasks$"), {"GET": get_tasks}),
+    (re.compile(r"^/_emulator/nsight/rate-limit$"), {"GET": get_rate_limit, "PUT": put_rate_limit}),
 ]

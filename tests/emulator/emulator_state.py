@@ -10,21 +10,24 @@ import copy
 import threading
 import time
 
+import rate_limit
 import seed_data
 
 SETTABLE_SCAN_STATES = ("running", "paused", "finished", "cancelled", "none")
 
 
 class EmulatorState:
-    """Devices, customers, tasks, call log, pending faults and the WFBSS clock offset.
+    """Devices, customers, tasks, call log, pending faults, the WFBSS clock offset and the N-sight call limit.
 
     Request handlers run in many threads: hold `lock` while reading or changing anything.
+    The call limit given here (the constructor's, the CLI's) is the one reset() restores.
     """
 
-    def __init__(self, credentials, extra_devices=0):
+    def __init__(self, credentials, extra_devices=0, nsight_rate_limit=None, nsight_rate_window=rate_limit.DEFAULT_WINDOW):
         self.lock = threading.RLock()
         self.credentials = credentials
         self.extra_devices = extra_devices
+        self.initial_nsight_rate_limit = rate_limit.checked_settings(nsight_rate_limit, nsight_rate_window)
         self.reset()
 
     def reset(self):
@@ -36,6 +39,7 @@ class EmulatorState:
             self.calls = []
             self.faults = []
             self.clock_offset = 0
+            self.nsight_rate_limit = rate_limit.RollingWindowLimit(*self.initial_nsight_rate_limit)
 
     def wfbss_clock(self):
         """The WFBSS server's idea of now, in Unix seconds; tests shift it to provoke clock skew."""
@@ -44,6 +48,22 @@ class EmulatorState:
     def set_clock_offset(self, seconds):
         with self.lock:
             self.clock_offset = seconds
+
+    def set_nsight_rate_limit(self, limit, window=rate_limit.DEFAULT_WINDOW):
+        """A new limit (None or 0: none) with fresh counters and history; ValueError on bad values. Until reset()."""
+        fresh = rate_limit.RollingWindowLimit(limit, window)
+        with self.lock:
+            self.nsight_rate_limit = fresh
+            return fresh.stats()
+
+    def nsight_rate_limit_stats(self):
+        with self.lock:
+            return self.nsight_rate_limit.stats()
+
+    def check_nsight_rate(self, apikey):
+        """Count one N-sight call under its key: None when accepted, else the Retry-After seconds."""
+        with self.lock:
+            return self.nsight_rate_limit.check(apikey)
 
     def record_call(self, record):
         with self.lock:

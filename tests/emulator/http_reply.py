@@ -76,6 +76,13 @@ def forbidden_reply():
     return html_reply(403, "Forbidden")
 
 
+def too_many_requests_reply(retry_after):
+    """The emulator's answer to an N-sight call over the limit (a guess: the real answer is not documented)."""
+    reply = html_reply(429, "Too Many Requests")
+    reply.headers["Retry-After"] = str(retry_after)
+    return reply
+
+
 def dropped_reply(delay=0, api_status=None):
     """No answer at all: the connection is closed after `delay` seconds."""
     return Reply(None, api_status=api_status, drop=True, drop_delay=delay)

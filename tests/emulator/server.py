@@ -33,7 +33,8 @@ import nsight_api  # noqa: E402
 import wfbss_api  # noqa: E402
 from emulator_credentials import NSIGHT_API_KEY, WFBSS_ACCESS_TOKEN, WFBSS_SECRET_KEY, Credentials  # noqa: E402
 from emulator_state import EmulatorState  # noqa: E402
-from http_reply import forbidden_reply  # noqa: E402
+from http_reply import forbidden_reply, too_many_requests_reply  # noqa: E402
+from rate_limit import DEFAULT_WINDOW, checked_settings  # noqa: E402
 
 API_MODULES = {"nsight": nsight_api, "wfbss": wfbss_api}
 
@@ -165,10 +166,13 @@ class Emulator:
     """The emulator server; start() serves in a daemon thread, stop() ends it."""
 
     def __init__(self, host="127.0.0.1", port=0, extra_devices=0,
-                 nsight_api_key=NSIGHT_API_KEY, wfbss_access_token=WFBSS_ACCESS_TOKEN, wfbss_secret_key=WFBSS_SECRET_KEY):
+                 nsight_api_key=NSIGHT_API_KEY, wfbss_access_token=WFBSS_ACCESS_TOKEN, wfbss_secret_key=WFBSS_SECRET_KEY,
+                 nsight_rate_limit=None, nsight_rate_window=DEFAULT_WINDOW):
         self.host = host
         self.port = port
-        self.state = EmulatorState(Credentials(nsight_api_key, wfbss_access_token, wfbss_secret_key), extra_devices)
+        # The call limit given here survives reset(); one set later (set_nsight_rate_limit, the control API) does not.
+        self.state = EmulatorState(Credentials(nsight_api_key, wfbss_access_token, wfbss_secret_key), extra_devices,
+                                   nsight_rate_limit, nsight_rate_window)
         self.httpd = None
         self.thread = None
 
@@ -228,6 +232,14 @@ class Emulator:
     def set_clock_offset(self, seconds):
         self.state.set_clock_offset(seconds)
 
+    def set_nsight_rate_limit(self, limit, window=DEFAULT_WINDOW):
+        """At most `limit` N-sight calls per API key in any `window` seconds (None or 0: no limit), counters afresh."""
+        return self.state.set_nsight_rate_limit(limit, window)
+
+    def rate_limit_stats(self):
+        """{"limit", "window", "accepted", "refused", "max_in_window"} of the N-sight call limit."""
+        return self.state.nsight_rate_limit_stats()
+
     # ---- request handling ---------------------------------------------------
 
     def respond(self, request):
@@ -241,6 +253,12 @@ class Emulator:
     def serve_api(self, api, request):
         module = API_MODULES[api]
         service = module.service_name(request)
+        # The limit comes first, on arrival: a refused call does nothing else (no fault taken, no state change).
+        retry_after = self.state.check_nsight_rate(request.query.get("apikey", "")) if api == "nsight" else None
+        if retry_after is not None:
+            reply = too_many_requests_reply(retry_after)
+            self.record_call(api, module, request, service, reply, None, refused=True)
+            return reply
         fault = self.state.take_fault(api, service)
         if fault is not None and fault.kind == "latency":
             time.sleep(fault.delay)  # outside the lock: other requests go on meanwhile
@@ -251,14 +269,17 @@ class Emulator:
                 reply = module.handle(self.state, request)
         if fault is not None:
             reply = fault_injection.fault_reply(fault, api, request.host, performed=reply)
+        self.record_call(api, module, request, service, reply, fault)
+        return reply
+
+    def record_call(self, api, module, request, service, reply, fault, refused=False):
         self.state.record_call({
             "api": api, "method": request.method, "path": request.path, "service": service,
             "params": module.logged_params(request), "status": reply.status, "api_status": reply.api_status,
-            "fault": fault.kind if fault is not None else None, "time": time.time(),
+            "fault": fault.kind if fault is not None else None, "refused": refused, "time": time.time(),
             # Not secrets, and they show that each attempt of a retry was signed afresh.
             "posix_time": request.headers.get("x-posix-time"), "traceid": request.headers.get("x-traceid"),
         })
-        return reply
 
 
 def parse_args(argv):
@@ -270,7 +291,26 @@ def parse_args(argv):
     parser.add_argument("--nsight-api-key", default=NSIGHT_API_KEY)
     parser.add_argument("--wfbss-access-token", default=WFBSS_ACCESS_TOKEN)
     parser.add_argument("--wfbss-secret-key", default=WFBSS_SECRET_KEY)
+    parser.add_argument("--nsight-rate-limit", type=rate_limit_argument, default=None, metavar="N",
+                        help="at most N N-sight calls per API key in any rolling window; more get HTTP 429 (default: no limit)")
+    parser.add_argument("--nsight-rate-window", type=window_argument, default=DEFAULT_WINDOW, metavar="SECONDS",
+                        help="the rolling window of --nsight-rate-limit, in seconds (default %d)" % DEFAULT_WINDOW)
     return parser.parse_args(argv)
+
+
+def rate_limit_argument(text):
+    try:
+        return checked_settings(int(text))[0]
+    except ValueError:
+        raise argparse.ArgumentTypeError("a whole number >= 0 (0: no limit), not %r" % text)
+
+
+def window_argument(text):
+    try:
+        value = float(text)
+        return checked_settings(None, int(value) if value.is_integer() else value)[1]
+    except (ValueError, OverflowError):
+        raise argparse.ArgumentTypeError("a number of seconds > 0, not %r" % text)
 
 
 def stop_signal_event():
@@ -288,7 +328,8 @@ def stop_signal_event():
 def main(argv=None):
     args = parse_args(argv)
     stop_requested = stop_signal_event()
-    emulator = Emulator(args.host, args.port, args.devices, args.nsight_api_key, args.wfbss_access_token, args.wfbss_secret_key)
+    emulator = Emulator(args.host, args.port, args.devices, args.nsight_api_key, args.wfbss_access_token, args.wfbss_secret_key,
+                        args.nsight_rate_limit, args.nsight_rate_window)
     emulator.start()
     print(emulator.url, flush=True)
     # A timeout keeps the main thread waking up, so signals are handled promptly on every Python version.

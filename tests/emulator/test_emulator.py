@@ -1088,3 +1088,166 @@ def test_call_log_keeps_the_trace_headers_not_the_secrets(emulator):
     assert record["posix_time"].isdigit()
     assert uuid.UUID(record["traceid"])
     assert WFBSS_SECRET not in json.dumps(record) and WFBSS_TOKEN not in json.dumps(record)
+
+
+# ---- N-sight call limit -------------------------------------------------------------------------------------
+
+def rate_limit(emulator, payload=None):
+    """PUT the limit when a payload is given, else GET it; the answer's JSON (status 200 asserted)."""
+    answer = control(emulator, "PUT", "/_emulator/nsight/rate-limit", payload) if payload is not None \
+        else control(emulator, "GET", "/_emulator/nsight/rate-limit")
+    assert answer.status == 200, answer.body
+    return answer.json()
+
+
+def counters(stats):
+    return (stats["accepted"], stats["refused"], stats["max_in_window"])
+
+
+def test_no_nsight_rate_limit_by_default(emulator):
+    assert rate_limit(emulator) == {"limit": None, "window": 60, "accepted": 0, "refused": 0, "max_in_window": 0}
+    for _call in range(8):
+        assert nsight_xml(emulator, service="list_clients").get("status") == "OK"
+    # Counted even without a limit.
+    assert counters(rate_limit(emulator)) == (8, 0, 8)
+    assert emulator.rate_limit_stats() == rate_limit(emulator)
+    assert [c["refused"] for c in emulator.calls()] == [False] * 8
+
+
+def test_call_over_the_limit_is_429_with_retry_after_and_does_nothing(emulator):
+    assert rate_limit(emulator, {"limit": 3, "window": 2}) == {"limit": 3, "window": 2, "accepted": 0, "refused": 0, "max_in_window": 0}
+    for _call in range(3):
+        assert nsight_xml(emulator, service="list_clients").get("status") == "OK"
+    refused = nsight(emulator, service="mav_scan_pause", deviceid="1001")
+    assert refused.status == 429
+    assert refused.headers["Retry-After"] in ("1", "2")
+    assert refused.headers["Content-Type"].startswith("text/html")
+    assert b"Too Many Requests" in refused.body
+    assert newest_state(emulator, 1001) == "running"
+    # Refused calls take no slot: once the oldest call has left the window, the next one is accepted.
+    assert nsight(emulator, service="mav_scan_pause", deviceid="1001").status == 429
+    time.sleep(int(refused.headers["Retry-After"]) + 0.05)
+    assert_ok(nsight_xml(emulator, service="mav_scan_pause", deviceid="1001"))
+    assert newest_state(emulator, 1001) == "paused"
+    assert counters(rate_limit(emulator)) == (4, 2, 3)
+    calls = emulator.calls()
+    assert [(c["service"], c["status"], c["refused"]) for c in calls] == [("list_clients", 200, False)] * 3 + [
+        ("mav_scan_pause", 429, True), ("mav_scan_pause", 429, True), ("mav_scan_pause", 200, False)]
+    assert (calls[3]["api_status"], calls[3]["fault"], calls[3]["params"]) == (None, None, {"service": "mav_scan_pause", "deviceid": "1001"})
+
+
+def test_rolling_window_max_in_window(emulator):
+    rate_limit(emulator, {"limit": 0, "window": 1})
+    for _call in range(3):
+        nsight(emulator, service="list_clients")
+    time.sleep(1.05)
+    for _call in range(2):
+        nsight(emulator, service="list_clients")
+    stats = rate_limit(emulator)
+    assert (stats["limit"], stats["window"]) == (None, 1)
+    assert counters(stats) == (5, 0, 3)
+
+
+def test_rate_limit_is_per_api_key_wrong_keys_included(emulator):
+    rate_limit(emulator, {"limit": 2})
+    for apikey in (NSIGHT_KEY, "wrong-key", None):
+        for _call in range(2):
+            assert nsight(emulator, apikey=apikey, service="list_clients").status == 200
+        over = nsight(emulator, apikey=apikey, service="list_clients")
+        assert over.status == 429
+        assert 59 <= int(over.headers["Retry-After"]) <= 60
+    # WFBSS is not limited, and the refused N-sight calls left no secret in the log or the counters.
+    assert wfbss(emulator, "POST", reset_uri("type=counter&cids=A")).status == 200
+    stats = rate_limit(emulator)
+    assert stats == {"limit": 2, "window": 60, "accepted": 6, "refused": 3, "max_in_window": 2}
+    assert [c["refused"] for c in emulator.calls()] == [False, False, True] * 3 + [False]
+    assert NSIGHT_KEY not in json.dumps(emulator.calls()) and "wrong-key" not in json.dumps(emulator.calls())
+
+
+def test_refused_call_takes_no_fault(emulator):
+    emulator.set_nsight_rate_limit(1)
+    assert nsight(emulator, service="list_clients").status == 200
+    add_fault(emulator, api="nsight", kind="status", status=500)
+    assert nsight(emulator, service="list_clients").status == 429
+    assert len(control(emulator, "GET", "/_emulator/faults").json()) == 1
+    emulator.set_nsight_rate_limit(None)
+    assert nsight(emulator, service="list_clients").status == 500
+
+
+def test_reset_keeps_only_the_constructors_limit(emulator):
+    rate_limit(emulator, {"limit": 1, "window": 5})
+    nsight(emulator, service="list_clients")
+    emulator.reset()
+    assert emulator.rate_limit_stats() == {"limit": None, "window": 60, "accepted": 0, "refused": 0, "max_in_window": 0}
+    with Emulator(nsight_rate_limit=1, nsight_rate_window=30) as limited:
+        assert nsight(limited, service="list_clients").status == 200
+        assert nsight(limited, service="list_clients").status == 429
+        assert control(limited, "POST", "/_emulator/reset").status == 200
+        assert limited.rate_limit_stats() == {"limit": 1, "window": 30, "accepted": 0, "refused": 0, "max_in_window": 0}
+        assert nsight(limited, service="list_clients").status == 200  # the window's history went with the reset
+        assert limited.set_nsight_rate_limit(0)["limit"] is None
+        assert nsight(limited, service="list_clients").status == 200
+        limited.reset()
+        assert limited.rate_limit_stats()["limit"] == 1
+
+
+@pytest.mark.parametrize("payload, message", [
+    ({"limit": -1}, "limit must be null or a whole number >= 0"),
+    ({"limit": "3"}, "limit must be null or a whole number >= 0 (null or 0: no limit), not \"3\""),
+    ({"limit": 2.5}, "limit must be null or a whole number >= 0"),
+    ({"limit": True}, "limit must be null or a whole number >= 0"),
+    ({"window": 5}, "limit is required"),
+    ({"limit": 3, "window": 0}, "window must be a number of seconds > 0, not 0"),
+    ({"limit": 3, "window": -1.5}, "window must be a number of seconds > 0"),
+    ({"limit": 3, "window": "60"}, "window must be a number of seconds > 0"),
+    ({"limit": 3, "window": None}, "window must be a number of seconds > 0, not null"),
+    ({"limit": 3, "window": False}, "window must be a number of seconds > 0"),
+    ({"limit": 3, "burst": 5}, "unknown field(s): burst (allowed: limit, window)"),
+    ([3, 60], "the body must be a JSON object"),
+])
+def test_rate_limit_control_validation(emulator, payload, message):
+    answer = control(emulator, "PUT", "/_emulator/nsight/rate-limit", payload)
+    assert answer.status == 400
+    assert answer.json()["error"].startswith(message)
+    assert rate_limit(emulator)["limit"] is None
+
+
+def test_rate_limit_control_other_failures(emulator):
+    answer = send("PUT", emulator.url + "/_emulator/nsight/rate-limit", b"{limit: 3}", {"Content-Type": "application/json"})
+    assert answer.status == 400 and answer.json()["error"].startswith("the body is not JSON")
+    assert control(emulator, "DELETE", "/_emulator/nsight/rate-limit").status == 405
+    with pytest.raises(ValueError, match="limit must be"):
+        Emulator(nsight_rate_limit=-1)
+    with pytest.raises(ValueError, match="window must be"):
+        emulator.set_nsight_rate_limit(3, window=0)
+    assert emulator.rate_limit_stats()["limit"] is None
+
+
+def test_cli_rate_limit_options():
+    process = subprocess.Popen([sys.executable, os.path.join(HERE, "server.py"), "--nsight-rate-limit", "1", "--nsight-rate-window", "30"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    try:
+        url = process.stdout.readline().strip()
+        query = "/api/?" + urllib.parse.urlencode({"service": "list_clients", "apikey": NSIGHT_KEY})
+        assert send("GET", url + query).status == 200
+        assert send("GET", url + query).status == 429
+        assert send("POST", url + "/_emulator/reset").status == 200
+        assert send("GET", url + "/_emulator/nsight/rate-limit").json() == {
+            "limit": 1, "window": 30, "accepted": 0, "refused": 0, "max_in_window": 0}
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0
+
+
+@pytest.mark.parametrize("option, value", [("--nsight-rate-limit", "-2"), ("--nsight-rate-limit", "many"),
+                                           ("--nsight-rate-window", "0"), ("--nsight-rate-window", "nan")])
+def test_cli_refuses_bad_rate_limit_options(option, value):
+    finished = subprocess.run([sys.executable, os.path.join(HERE, "server.py"), option, value],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=30)
+    assert finished.returncode == 2
+    assert finished.stdout == ""
+    assert option in finished.stderr
