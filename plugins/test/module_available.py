@@ -47,17 +47,15 @@ _value:
 """
 
 from ansible.errors import AnsibleError
-from ansible.module_utils.common.text.converters import to_text
-from ansible.module_utils.six import string_types
 from ansible.plugins.loader import module_loader
 
 
 def module_available(name):
     """True when a task could run the module ``name`` (a fully qualified or a short name)."""
-    if not isinstance(name, string_types) or not name.strip():
+    if not isinstance(name, str) or not name.strip():
         return False
     try:
-        return bool(module_loader.find_plugin_with_context(to_text(name).strip()).resolved)
+        return bool(module_loader.find_plugin_with_context(name.strip()).resolved)
     except AnsibleError:
         # A name that a collection routes to a removed module, or that is not a valid plugin name.
         return False

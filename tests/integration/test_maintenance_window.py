@@ -499,8 +499,8 @@ def test_module_available_test_plugin(ansible_runner, tmp_path):
     assert facts['windows'] in (True, 'True'), facts
 
 
-def test_pause_whose_every_answer_was_lost_is_resumed_and_not_patched(emulator, ansible_runner, tmp_path,
-                                                                     assert_no_secrets):
+def test_pause_whose_every_answer_was_lost_is_resumed_and_not_patched(
+        emulator, ansible_runner, tmp_path, assert_no_secrets):
     """Issue 8: when no answer to any attempt of a pause arrived, the pause may have acted (here it did: the
     emulator carries out each request, then drops its answer). The host is not patched, its scan is resumed all
     the same, and it is reported failed."""
