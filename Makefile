@@ -6,7 +6,9 @@
 #   make demo   pauses and resumes MAV scans on the local API emulator.
 #   make help   one line per target: the `## ` comments below.
 #
-# The shell work is in .ci/*.sh, one small script per job.
+# Everything stays in the checkout: virtualenvs, pip's cache, ansible's home and
+# ansible-test's home (HOME=.venv/ansible-test-home) are under .venv/. The shell work is
+# in .ci/*.sh, one small script per job.
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -33,6 +35,15 @@ PYTEST_ARGS ?=
 INTEGRATION_JOBS ?= 2
 DEMO_CORE ?= $(if $(PY313),2.21,2.17)
 
+# Nothing is written to $HOME: caches and ansible's home go under .venv/ (ansible-test gets
+# HOME=$(AT_HOME) on its command line, as it passes on only PATH, HOME and LC_ALL).
+export PIP_CACHE_DIR := $(VENV)/cache/pip
+export XDG_CACHE_HOME := $(VENV)/cache
+export ANSIBLE_HOME := $(VENV)/ansible-home
+AT_HOME := $(VENV)/ansible-test-home
+# pytest's temporary folders (tmp_path) too.
+PYTEST_TMP := $(VENV)/tmp
+
 # ---- virtualenvs: one per ansible-core, one for the tools ---------------------------
 CORES := 2.17 2.21
 PYTHON_core-2.17 = $(PY311)
@@ -50,9 +61,9 @@ COLL_LINK := $(COLLECTIONS)/ansible_collections/msp/antivirus
 # ansible-test wants a real .../ansible_collections/msp/antivirus directory: each gate gets a
 # fresh copy of the files git would commit (.ci/export-tree.sh), so that gates can run side by side.
 at_coll = $(VENV)/ansible-test/$(1)/ansible_collections/msp/antivirus
-# Runs ansible-test of core $(1) in the copy for gate $(2).
-ansible_test = cd "$(call at_coll,$(2))" && $(call core_path,$(1)) ansible-test
-pytest = cd "$(REPO)" && $(call core_path,$(1)) \
+# Runs ansible-test of core $(1) in the copy for gate $(2), with its home under .venv/.
+ansible_test = cd "$(call at_coll,$(2))" && HOME="$(AT_HOME)" $(call core_path,$(1)) ansible-test
+pytest = cd "$(REPO)" && mkdir -p "$(PYTEST_TMP)" && TMPDIR="$(PYTEST_TMP)" $(call core_path,$(1)) \
 	ANSIBLE_COLLECTIONS_PATH="$(COLLECTIONS)" "$(VENV)/core-$(1)/bin/python" -m pytest -p no:cacheprovider
 
 # Gates that `make test` runs, in this order; each is also a target of its own.
@@ -100,18 +111,8 @@ collection-link: ## link .venv/collections/ansible_collections/msp/antivirus to 
 	@mkdir -p "$(dir $(COLL_LINK))"
 	@[ "$$(readlink "$(COLL_LINK)" 2>/dev/null)" = "../../../.." ] || { rm -rf "$(COLL_LINK)"; ln -s ../../../.. "$(COLL_LINK)"; }
 
-# ansible-test --venv downloads pip's get-pip.py from a host that may be unreachable: give it
-# .ci/get_pip_shim.py under the name it looks for (a real get-pip.py already there is kept).
-get-pip: $(addprefix venv-core-,$(CORES)) ## put a get-pip.py stand-in where ansible-test --venv looks for it
-	@for core in $(CORES); do \
-		at=$$("$(VENV)/core-$$core/bin/python" -c 'import ansible_test, os; print(os.path.dirname(ansible_test.__file__))'); \
-		ver=$$(grep -o "pip='[0-9.]*'" "$$at/_internal/python_requirements.py" | head -n 1 | tr -d "pip='"); \
-		test -n "$$ver" || { echo "error: cannot tell which pip ansible-test $$core pins" >&2; exit 1; }; \
-		dest="$(HOME)/.ansible/test/cache/get_pip_$${ver//./_}.py"; \
-		if [ ! -e "$$dest" ] || grep -q 'msp.antivirus' "$$dest"; then \
-			mkdir -p "$$(dirname "$$dest")" && cp "$(REPO)/.ci/get_pip_shim.py" "$$dest"; \
-		fi; \
-	done
+get-pip: $(addprefix venv-core-,$(CORES)) ## prepare ansible-test's home .venv/ansible-test-home (get-pip.py stand-in)
+	@$(foreach c,$(CORES),"$(VENV)/core-$(c)/bin/python" "$(CI)/ansible_test_home.py" "$(AT_HOME)" $(PYVER_$(c)) &&) true
 
 # ---- gates ----------------------------------------------------------------------------------
 emulator-tests: venv-core-2.21 ## pytest tests/emulator (the API emulator's own tests); PYTEST_ARGS
@@ -119,6 +120,7 @@ emulator-tests: venv-core-2.21 ## pytest tests/emulator (the API emulator's own 
 
 $(addprefix units-,$(CORES)): units-%: venv-core-% ## ansible-test units --local
 	@"$(CI)/export-tree.sh" "$(call at_coll,$@)" --git
+	@"$(VENV)/core-$*/bin/python" "$(CI)/ansible_test_home.py" "$(AT_HOME)" $(PYVER_$*)
 	@[ -n "$$(find "$(call at_coll,$@)/tests/unit" -name 'test_*.py' -print -quit 2>/dev/null)" ] \
 		|| { echo "error: no unit tests (tests/unit/**/test_*.py) but plugins/ has code" >&2; exit 1; }
 	$(call ansible_test,$*,$@) units --local --python $(PYVER_$*)
@@ -126,8 +128,9 @@ $(addprefix units-,$(CORES)): units-%: venv-core-% ## ansible-test units --local
 $(addprefix integration-,$(CORES)): integration-%: venv-core-% collection-link ## pytest tests/integration on the emulator; PYTEST_ARGS, INTEGRATION_JOBS
 	$(call pytest,$*) -n $(INTEGRATION_JOBS) tests/integration $(PYTEST_ARGS)
 
-$(addprefix sanity-,$(CORES)): sanity-%: venv-core-% get-pip ## ansible-test sanity --venv
+$(addprefix sanity-,$(CORES)): sanity-%: venv-core-% ## ansible-test sanity --venv
 	@"$(CI)/export-tree.sh" "$(call at_coll,$@)" --git
+	@"$(VENV)/core-$*/bin/python" "$(CI)/ansible_test_home.py" "$(AT_HOME)" $(PYVER_$*)
 	$(call ansible_test,$*,$@) sanity --venv --python $(PYVER_$*)
 
 lint: venv-tools collection-link ## ansible-lint --profile production
@@ -135,7 +138,7 @@ lint: venv-tools collection-link ## ansible-lint --profile production
 
 docs-lint: venv-tools collection-link ## antsibull-docs lint-collection-docs --plugin-docs
 	cd "$(REPO)" && PATH="$(TOOLS):$$PATH" ANSIBLE_COLLECTIONS_PATH="$(COLLECTIONS)" \
-		antsibull-docs lint-collection-docs --plugin-docs .
+		antsibull-docs --config-file "$(CI)/antsibull-docs.cfg" lint-collection-docs --plugin-docs .
 
 changelog-lint: venv-tools ## antsibull-changelog lint, and of changelogs/changelog.yaml
 	cd "$(REPO)" && "$(TOOLS)/antsibull-changelog" lint

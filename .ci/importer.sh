@@ -11,7 +11,8 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 rm -rf "$out" && mkdir -p "$out"
 ansible-galaxy collection build --output-path "$out" "$src"
 cd "$out"
-GALAXY_IMPORTER_CONFIG="$repo/tests/galaxy-importer.cfg" python -m galaxy_importer.main msp-antivirus-*.tar.gz 2>&1 | tee importer.log
+# Its ansible-doc and ansible-lint runs get their temporary files in OUT, not in ~/.ansible/tmp.
+GALAXY_IMPORTER_CONFIG="$repo/tests/galaxy-importer.cfg" GALAXY_IMPORTER_ANSIBLE_LOCAL_TMP="$out/ansible-tmp" python -m galaxy_importer.main msp-antivirus-*.tar.gz 2>&1 | tee importer.log
 test -s importer_result.json || { echo "error: galaxy-importer wrote no importer_result.json" >&2; exit 1; }
 findings=$(grep -E '^(WARNING|ERROR)' importer.log || true)
 if [ -n "$findings" ]; then
