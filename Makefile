@@ -29,8 +29,12 @@ ifeq ($(origin PY313),undefined)
 PY313 := $(shell "$(CI)/find-python.sh" 3.13)
 endif
 export PY311 PY313
-# Extra pytest arguments for emulator-tests and integration-*.
+# Extra pytest arguments for emulator-tests and integration-*; a tests/... path among
+# them replaces the gate's default directory (PYTEST_ARGS=tests/integration/test_x.py::test_y).
 PYTEST_ARGS ?=
+# ansible-test units runs whole test files: UNITS_ARGS=tests/unit/plugins/modules/test_x.py
+# (tests/unit/... paths in PYTEST_ARGS are used the same way, cut at ::).
+UNITS_ARGS ?=
 # Integration tests run real ansible-playbook processes: spread them over 2 cores (0 = serial).
 INTEGRATION_JOBS ?= 2
 DEMO_CORE ?= $(if $(PY313),2.21,2.17)
@@ -63,8 +67,13 @@ COLL_LINK := $(COLLECTIONS)/ansible_collections/msp/antivirus
 at_coll = $(VENV)/ansible-test/$(1)/ansible_collections/msp/antivirus
 # Runs ansible-test of core $(1) in the copy for gate $(2), with its home under .venv/.
 ansible_test = cd "$(call at_coll,$(2))" && HOME="$(AT_HOME)" $(call core_path,$(1)) ansible-test
+
+# pytest's default directory $(1) unless PYTEST_ARGS names tests/... paths of its own.
+pytest_paths = $(if $(filter tests/%,$(PYTEST_ARGS)),,$(1))
 pytest = cd "$(REPO)" && mkdir -p "$(PYTEST_TMP)" && TMPDIR="$(PYTEST_TMP)" $(call core_path,$(1)) \
 	ANSIBLE_COLLECTIONS_PATH="$(COLLECTIONS)" "$(VENV)/core-$(1)/bin/python" -m pytest -p no:cacheprovider
+# The test files for ansible-test units: UNITS_ARGS and the tests/unit/ paths of PYTEST_ARGS.
+units_args = $(UNITS_ARGS) $(sort $(foreach w,$(filter tests/unit/%,$(PYTEST_ARGS)),$(firstword $(subst ::, ,$(w)))))
 
 # Gates that `make test` runs, in this order; each is also a target of its own.
 GATES := emulator-tests \
@@ -79,6 +88,8 @@ GATES := emulator-tests \
 help: ## this list
 	@"$(CI)/make-help.sh" "$(firstword $(MAKEFILE_LIST))"
 	@echo "cores: $(CORES); interpreters: PY311=$(or $(PY311),<not found>) PY313=$(or $(PY313),<not found>)"
+	@echo "one test: make integration-2.21 PYTEST_ARGS=tests/integration/test_x.py::test_y INTEGRATION_JOBS=0"
+	@echo "          make units-2.21 UNITS_ARGS=tests/unit/plugins/module_utils/test_x.py"
 
 # Recursive on purpose: the gates' sub-makes see the virtualenvs that `venvs` just built.
 test: ## every gate (emulator-tests, units, integration, sanity, lint, docs-lint, changelog-lint, importer), then a summary
@@ -116,17 +127,18 @@ get-pip: $(addprefix venv-core-,$(CORES)) ## prepare ansible-test's home .venv/a
 
 # ---- gates ----------------------------------------------------------------------------------
 emulator-tests: venv-core-2.21 ## pytest tests/emulator (the API emulator's own tests); PYTEST_ARGS
-	$(call pytest,2.21) tests/emulator $(PYTEST_ARGS)
+	$(call pytest,2.21) $(call pytest_paths,tests/emulator) $(PYTEST_ARGS)
 
-$(addprefix units-,$(CORES)): units-%: venv-core-% ## ansible-test units --local
+$(addprefix units-,$(CORES)): units-%: venv-core-% ## ansible-test units --local; UNITS_ARGS=tests/unit/<file>.py
 	@"$(CI)/export-tree.sh" "$(call at_coll,$@)" --git
 	@"$(VENV)/core-$*/bin/python" "$(CI)/ansible_test_home.py" "$(AT_HOME)" $(PYVER_$*)
 	@[ -n "$$(find "$(call at_coll,$@)/tests/unit" -name 'test_*.py' -print -quit 2>/dev/null)" ] \
 		|| { echo "error: no unit tests (tests/unit/**/test_*.py) but plugins/ has code" >&2; exit 1; }
-	$(call ansible_test,$*,$@) units --local --python $(PYVER_$*)
+	$(if $(filter-out tests/unit/%,$(PYTEST_ARGS)),@echo "note: ansible-test units takes no pytest options; ignored: $(filter-out tests/unit/%,$(PYTEST_ARGS))")
+	$(call ansible_test,$*,$@) units --local --python $(PYVER_$*) $(units_args)
 
 $(addprefix integration-,$(CORES)): integration-%: venv-core-% collection-link ## pytest tests/integration on the emulator; PYTEST_ARGS, INTEGRATION_JOBS
-	$(call pytest,$*) -n $(INTEGRATION_JOBS) tests/integration $(PYTEST_ARGS)
+	$(call pytest,$*) -n $(INTEGRATION_JOBS) $(call pytest_paths,tests/integration) $(PYTEST_ARGS)
 
 $(addprefix sanity-,$(CORES)): sanity-%: venv-core-% ## ansible-test sanity --venv
 	@"$(CI)/export-tree.sh" "$(call at_coll,$@)" --git
