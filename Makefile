@@ -1,4 +1,4 @@
-# msp.antivirus: tests, lint, packaging checks and the demo.
+# msp.antivirus: tests, lint, packaging checks, benchmarks and the demo.
 #
 #   make test   the one test command (CI runs it through .ci/run): builds the pinned
 #               virtualenvs under .venv/ when their requirements change, then runs
@@ -37,6 +37,8 @@ PYTEST_ARGS ?=
 UNITS_ARGS ?=
 # Integration tests run real ansible-playbook processes: spread them over 2 cores (0 = serial).
 INTEGRATION_JOBS ?= 2
+# Arguments for every benchmark in tests/benchmarks/, e.g. BENCH_ARGS="--devices 20".
+BENCH_ARGS ?=
 DEMO_CORE ?= $(if $(PY313),2.21,2.17)
 
 # Nothing is written to $HOME: caches and ansible's home go under .venv/ (ansible-test gets
@@ -80,9 +82,9 @@ GATES := emulator-tests \
          $(addprefix units-,$(CORES)) \
          $(addprefix integration-,$(CORES)) \
          $(addprefix sanity-,$(CORES)) \
-         lint docs-lint changelog-lint importer
+         lint docs-lint changelog-lint importer bench-quick
 
-.PHONY: help test demo venvs $(addprefix venv-,$(VENVS)) collection-link get-pip \
+.PHONY: help test demo bench venvs $(addprefix venv-,$(VENVS)) collection-link get-pip \
         $(GATES) units integration sanity clean
 
 help: ## this list
@@ -92,7 +94,7 @@ help: ## this list
 	@echo "          make units-2.21 UNITS_ARGS=tests/unit/plugins/module_utils/test_x.py"
 
 # Recursive on purpose: the gates' sub-makes see the virtualenvs that `venvs` just built.
-test: ## every gate (emulator-tests, units, integration, sanity, lint, docs-lint, changelog-lint, importer), then a summary
+test: ## every gate (emulator-tests, units, integration, sanity, lint, docs-lint, changelog-lint, importer, bench-quick), then a summary
 	@$(MAKE) venvs
 	@$(MAKE) collection-link get-pip
 	@bash "$(CI)/gates.sh" $(GATES)
@@ -159,6 +161,13 @@ changelog-lint: venv-tools ## antsibull-changelog lint, and of changelogs/change
 importer: venv-tools ## galaxy-importer on the built tarball; any warning fails
 	@"$(CI)/export-tree.sh" "$(VENV)/build/src"
 	PATH="$(TOOLS):$$PATH" "$(CI)/importer.sh" "$(VENV)/build/src" "$(VENV)/build/out"
+
+# ---- benchmarks -----------------------------------------------------------------------------
+bench: venv-core-2.21 collection-link ## every benchmark in tests/benchmarks/ on the emulator; BENCH_ARGS
+	$(call core_path,2.21) "$(CI)/bench.sh" "$(VENV)/core-2.21/bin/python" $(BENCH_ARGS)
+
+bench-quick: venv-core-2.21 collection-link ## every benchmark with --quick: it still runs and prints its ratio
+	$(call core_path,2.21) "$(CI)/bench.sh" "$(VENV)/core-2.21/bin/python" --quick $(BENCH_ARGS)
 
 clean: ## remove .venv/ and test output
 	rm -rf "$(VENV)" "$(REPO)/.ansible" "$(REPO)/tests/output" "$(REPO)/importer_result.json" "$(REPO)/changelogs/.plugin-cache.yaml"

@@ -14,9 +14,9 @@ prints wall time, API calls and TCP connections for:
 - loop: the same task with ``deviceid`` and ``loop:``, one module run per device,
   which is what a playbook without bulk support does.
 
-Usage: python tests/benchmarks/bulk_scan.py [--devices 100] [--latency 0.1]
+Usage: python tests/benchmarks/bulk_scan.py [--devices 100] [--latency 0.1] [--quick]
 (run it with the python of a virtualenv that has ansible-core, requests and xmltodict;
-`make bench` does).
+`make bench` does; `make test` runs it with --quick so that it keeps working).
 """
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
@@ -39,6 +39,7 @@ from server import Emulator  # noqa: E402  pylint: disable=wrong-import-position
 import harness  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 FIRST_BENCH_DEVICE = 50001
+QUICK = (4, 0.02)  # --quick: devices, latency
 
 
 def playbook(deviceids, bulk):
@@ -78,7 +79,11 @@ def main(argv=None):
     parser.add_argument("--devices", type=int, default=100, help="devices to pause (default 100)")
     parser.add_argument("--latency", type=float, default=0.1, help="seconds added to each N-sight request (default 0.1)")
     parser.add_argument("--skip-loop", action="store_true", help="measure only the bulk task")
+    parser.add_argument("--quick", action="store_true",
+                        help="a short run that only shows the benchmark works: %d devices, %.2f s latency" % QUICK)
     options = parser.parse_args(argv)
+    if options.quick:
+        options.devices, options.latency = QUICK
     deviceids = list(range(FIRST_BENCH_DEVICE, FIRST_BENCH_DEVICE + options.devices))
     with Emulator(extra_devices=options.devices) as emulator:
         rows = [measure(emulator, deviceids, True, options.latency)]
@@ -89,6 +94,10 @@ def main(argv=None):
     for row in rows:
         print("%-5s %8d %7d %9.2f %10d %16d" % (row["mode"], row["devices"], row["paused"], row["seconds"],
                                                 row["api_calls"], row["tcp_connections"]))
+    if len(rows) == 2:
+        bulk, loop = rows
+        print("ratio: the loop took %.1fx the bulk task's time and %.1fx its TCP connections"
+              % (loop["seconds"] / max(bulk["seconds"], 0.01), loop["tcp_connections"] / max(bulk["tcp_connections"], 1)))
     for row in rows:
         if row["paused"] != row["devices"] or row["api_calls"] != row["devices"]:
             raise SystemExit("unexpected result: %s" % row)
