@@ -146,6 +146,7 @@ def parse(plugin, tmp_path):
     def run(**options):
         config = {"plugin": "msp.antivirus.nsight", "server": "www.systemmonitor.us", "api_key": API_KEY}
         config.update(options)
+        config = dict((name, value) for name, value in config.items() if value is not None)  # None: leave it out
         path = tmp_path / "estate.nsight.yml"
         path.write_text(yaml.safe_dump(config))
         plugin.parse(InventoryData(), plugin.loader, str(path), cache=False)
@@ -259,8 +260,18 @@ def test_one_host_per_device_with_its_variables(fake_client, parse):
     assert inventory.localhost is None
     (client,) = fake_client.created
     assert client.closed
-    assert client.kwargs == {"server": "www.systemmonitor.us", "api_key": API_KEY, "timeout": 30, "retries": 3,
-                             "validate_certs": True}
+    # The connection options this source sets (or their defaults); other client settings may come beside them.
+    wanted = {"server": "www.systemmonitor.us", "api_key": API_KEY, "timeout": 30, "retries": 3, "validate_certs": True}
+    assert dict((name, client.kwargs.get(name)) for name in wanted) == wanted
+
+
+def test_connection_options_reach_the_client(fake_client, parse, monkeypatch):
+    monkeypatch.setenv("NSIGHT_API_KEY", "from-the-environment")
+    parse(server="wwweurope1.systemmonitor.eu.com", api_key=None, timeout=7, retries=0, validate_certs=False)
+    (client,) = fake_client.created
+    wanted = {"server": "wwweurope1.systemmonitor.eu.com", "api_key": "from-the-environment", "timeout": 7,
+              "retries": 0, "validate_certs": False}
+    assert dict((name, client.kwargs.get(name)) for name in wanted) == wanted
 
 
 def test_groups_per_client_and_site(fake_client, parse):
