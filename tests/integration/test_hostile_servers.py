@@ -12,6 +12,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import time
+from urllib.parse import quote
 
 import pytest
 
@@ -62,7 +63,7 @@ def test_redirects_are_never_followed(emulator, elsewhere, run_playbook, assert_
     # Nothing reached the other host, nothing was acted on here.
     assert elsewhere.calls() == []
     assert newest_state(emulator, 1001) == "running" and emulator.server.tasks() == []
-    assert_no_secrets(run.output, run.results)
+    assert_no_secrets(run.output, run.results, run.files_text())
 
 
 # ---- lost answers -----------------------------------------------------------------------------
@@ -112,7 +113,7 @@ def test_every_answer_lost_is_uncertain(emulator, run_playbook, assert_no_secret
     bulk = run.result("Bulk, always lost")["results"][0]
     assert bulk["uncertain"] is True and bulk["failed"] is True
     assert newest_state(emulator, 1001) == "paused"
-    assert_no_secrets(run.output, run.results)
+    assert_no_secrets(run.output, run.results, run.files_text())
 
 
 def test_lost_wfbss_command_is_sent_once(emulator, run_playbook, assert_no_secrets):
@@ -122,7 +123,30 @@ def test_lost_wfbss_command_is_sent_once(emulator, run_playbook, assert_no_secre
     assert result["unconfirmed"] == [ACME_CORP] and result["tasks"] == []
     # Exactly one command reached WFBSS, and it was carried out.
     assert len(emulator.server.tasks()) == 1
-    assert_no_secrets(run.output, run.results)
+    assert_no_secrets(run.output, run.results, run.files_text())
+
+
+# ---- secrets echoed by a server -----------------------------------------------------------------
+
+def test_url_encoded_secrets_echoed_in_error_bodies_are_redacted(emulator, run_playbook, assert_no_secrets):
+    # Here the URL-encoded secrets stand in a body, after no "apikey=": only the redaction of each
+    # secret's encoded form hides them. Tracebacks are asked for (ansible-core 2.19+) at -vvvv.
+    key, token = quote(emulator.nsight_api_key, safe=""), quote(emulator.wfbss_access_token, safe="")
+    assert key != emulator.nsight_api_key and token != emulator.wfbss_access_token
+    emulator.server.add_fault(api="nsight", kind="error", code=3, message="Login failed for key " + key + " (as sent)")
+    emulator.server.add_fault(api="wfbss", service="commands/reset", kind="status", status=400,
+                              subject="InvalidParameters", message="Token " + token + " may not reset these")
+    run = run_playbook([
+        scan_task("Key echoed encoded", deviceid=1001, state="paused"),
+        reset_task("Token echoed encoded", type="counter", cids=[ACME_CORP]),
+    ], verbosity=4, extra_env={"ANSIBLE_DISPLAY_TRACEBACK": "error"}).assert_rc(0)
+    pause = failed_result(run, "Key echoed encoded", "Login failed for key ******** (as sent)", "Check api_key")
+    assert pause["api_code"] == 3
+    reset = failed_result(run, "Token echoed encoded", "HTTP 400 InvalidParameters",
+                          "Token ******** may not reset these")
+    assert reset["not_reset"] == [ACME_CORP]
+    assert [call["fault"] for call in emulator.calls()] == ["error", "status"]
+    assert_no_secrets(run.output, run.results, run.files_text())
 
 
 # ---- bodies: huge, endless, dripping, compressed ----------------------------------------------
@@ -147,7 +171,7 @@ def test_unbounded_and_slow_bodies_fail_clearly_and_soon(emulator, run_playbook,
         assert len(run.result(name)["msg"]) < 700
     # Four tasks of at most a 2 s request each, plus ansible's own start-up.
     assert elapsed < 40, elapsed
-    assert_no_secrets(run.output, run.results)
+    assert_no_secrets(run.output, run.results, run.files_text())
 
 
 def test_long_fail_message_is_shortened_in_the_output(emulator, run_playbook):
@@ -177,7 +201,7 @@ def test_bad_server_is_refused_before_any_call(emulator, run_adhoc, assert_no_se
     assert fragment in result["msg"] and "hunter2" not in run.output
     assert_no_traceback(run, result)
     assert emulator.calls() == []
-    assert_no_secrets(run.output, run.results)
+    assert_no_secrets(run.output, run.results, run.files_text())
 
 
 @pytest.mark.parametrize("options, fragment", [
@@ -192,8 +216,8 @@ def test_odd_device_ids_and_numbers_are_refused(emulator, run_playbook, options,
     assert emulator.calls() == []
 
 
-def test_secrets_from_block_scalars_work_and_broken_ones_are_refused_unshown(emulator, run_playbook, tmp_path,
-                                                                          assert_no_secrets):
+def test_secrets_from_block_scalars_work_and_broken_ones_are_refused_unshown(
+        emulator, run_playbook, tmp_path, assert_no_secrets):
     log_path = tmp_path / "ansible.log"
     key, token = emulator.nsight_api_key, emulator.wfbss_access_token
     run = run_playbook([
@@ -212,4 +236,4 @@ def test_secrets_from_block_scalars_work_and_broken_ones_are_refused_unshown(emu
     assert newest_state(emulator, 1002) == "running" and len(emulator.server.tasks()) == 1
     for text in (run.output, log_path.read_text()):
         assert key[:6] + "\\n" not in text and token[:6] + "\\n" not in text
-    assert_no_secrets(run.output, run.results, log_path.read_text())
+    assert_no_secrets(run.output, run.results, log_path.read_text(), run.files_text())
