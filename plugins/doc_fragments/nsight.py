@@ -40,4 +40,27 @@ options:
       - If not set, the value of the E(NSIGHT_VALIDATE_CERTS) environment variable is used.
     type: bool
     default: true
+  rate_limit:
+    description:
+      - The most N-sight calls a minute, counted over any rolling 60 seconds for this O(server) and O(api_key)
+        across every thread and process of the controller's user that uses them (the threads of a bulk task, the
+        forks of a play, tasks running at once, the inventory plugin, two playbook runs). Retries and check-mode
+        reads count.
+      - N-sight enforces at most 60 calls a minute per API key (N-able's own client says so); how it answers a call
+        over that is not documented, so the collection never relies on being throttled. Lower it when other tools
+        use the same key.
+      - V(0) turns pacing off, for a local emulator.
+      - The shared state is kept in C(~/.ansible/msp.antivirus/), or the folder that E(NSIGHT_BUDGET_DIR) names,
+        in files readable by that user only, named by a hash of server and key (never the key).
+      - If not set, the value of the E(NSIGHT_RATE_LIMIT) environment variable is used; an empty value counts as
+        not set.
+    type: int
+    default: 60
+  user_agent:
+    description:
+      - The C(User-Agent) header of every request. The N-sight dashboards sit behind a web application firewall that
+        may block agents it does not know; set what your N-able contact recommends.
+      - When not set or empty, C(msp.antivirus/<version> (Ansible collection)).
+      - If not set, the value of the E(NSIGHT_USER_AGENT) environment variable is used.
+    type: str
 """

@@ -46,6 +46,12 @@ options:
       - If not set, the value of the E(WFBSS_VALIDATE_CERTS) environment variable is used.
     type: bool
     default: true
+  user_agent:
+    description:
+      - The C(User-Agent) header of every request; when not set or empty, C(msp.antivirus/<version> (Ansible
+        collection)).
+      - If not set, the value of the E(WFBSS_USER_AGENT) environment variable is used.
+    type: str
 notes:
   - Every request is signed with the controller's clock; WFBSS refuses a request more than 15 minutes from its own
     time, so keep the controller's clock synchronised (NTP).

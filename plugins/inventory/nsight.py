@@ -31,8 +31,13 @@ description:
     (id 8003) become C(PC_8001_2), C(PC_8002) and C(PC_8001). Host names depend on the devices listed, not on the
     order N-sight lists them in; adding or removing a device can rename the devices that share its name."
   - A host of the same name in another inventory source is the same host to Ansible, which merges the two.
-  - A walk costs 1 + clients + 2 x sites calls; enable O(cache) to reuse it. If any call fails, the source fails
-    whole, with the reason, and adds no host.
+  - "A walk costs 1 + C + S x T N-sight calls: one C(list_clients), one C(list_sites) for each of the C selected
+    clients, and for each of the S selected sites one listing per device type in O(device_types) (T is 1 or 2);
+    retries add to it. With O(cache) enabled, a walk read from the cache costs no call until O(cache_timeout)
+    expires: under N-sight's budget of 60 calls a minute, a walk of 5 clients with 20 sites and both device types
+    (46 calls) otherwise takes most of a minute's budget on every run. Ansible prints what the walk cost at C(-v)."
+  - The walk keeps within O(rate_limit), shared with the modules and any other run that uses the same server and
+    key. If any call fails, the source fails whole, with the reason, and adds no host.
   - The configuration file name must end in C(nsight.yml) or C(nsight.yaml).
 author:
   - msp.antivirus contributors (@msp)
@@ -59,6 +64,12 @@ options:
   validate_certs:
     env:
       - name: NSIGHT_VALIDATE_CERTS
+  rate_limit:
+    env:
+      - name: NSIGHT_RATE_LIMIT
+  user_agent:
+    env:
+      - name: NSIGHT_USER_AGENT
   clients:
     description:
       - Only the clients with these names or client ids. All clients when empty.
@@ -115,6 +126,7 @@ from collections import Counter
 
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.utils.display import Display
 
 from ansible_collections.msp.antivirus.plugins.module_utils.arguments import NSIGHT_CONNECTION_ARGS, nsight_client_args
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import MspAntivirusError, ResponseParseError
@@ -132,6 +144,8 @@ UNSAFE_HOSTNAME_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]")
 # targeted by its name). Lower case, as every name is compared through hostname_key().
 RESERVED_HOSTNAMES = frozenset(["localhost", "127.0.0.1", "all", "ungrouped"])
 NAMELESS = "device"
+
+display = Display()
 
 
 def matches(wanted, row_id, name):
@@ -259,6 +273,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                                  "The N-sight inventory walk failed, so no host of this source was added")
         finally:
             client.close()
+            for warning in client.warnings:
+                display.warning(warning)
+            display.v("msp.antivirus.nsight: the walk cost {0} N-sight call(s); enable cache to reuse it.".format(
+                client.call_count))
 
     def _guarded(self, step, context):
         """step(), with a typed error turned into an AnsibleParserError that carries its message.

@@ -9,10 +9,26 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.module_utils.basic import env_fallback
+import os
+
+from ansible.module_utils.common.parameters import AnsibleFallbackNotFound
 
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import InvalidOptionError
-from ansible_collections.msp.antivirus.plugins.module_utils.http_client import MAX_RETRIES
+from ansible_collections.msp.antivirus.plugins.module_utils.http_client import MAX_RETRIES, USER_AGENT
+from ansible_collections.msp.antivirus.plugins.module_utils.nsight import DEFAULT_RATE_LIMIT
+
+
+def env_fallback(*names):
+    """The first of these environment variables that is set and not empty.
+
+    AWX renders an optional credential input left empty as an empty string: that means "not set",
+    so that the option's default applies (Ansible's own env_fallback would take the empty string).
+    """
+    for name in names:
+        if os.environ.get(name, "").strip():
+            return os.environ[name]
+    raise AnsibleFallbackNotFound
+
 
 COMMON_CONNECTION_ARGS = dict(
     timeout=dict(type="int", default=30),
@@ -23,6 +39,8 @@ NSIGHT_CONNECTION_ARGS = dict(
     server=dict(type="str", required=True, fallback=(env_fallback, ["NSIGHT_SERVER"])),
     api_key=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["NSIGHT_API_KEY"])),
     validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["NSIGHT_VALIDATE_CERTS"])),
+    rate_limit=dict(type="int", default=DEFAULT_RATE_LIMIT, fallback=(env_fallback, ["NSIGHT_RATE_LIMIT"])),
+    user_agent=dict(type="str", fallback=(env_fallback, ["NSIGHT_USER_AGENT"])),
     **COMMON_CONNECTION_ARGS
 )
 
@@ -32,6 +50,7 @@ WFBSS_CONNECTION_ARGS = dict(
     secret_key=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["WFBSS_SECRET_KEY"])),
     api_version=dict(type="str", default="v2.8", fallback=(env_fallback, ["WFBSS_API_VERSION"])),
     validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["WFBSS_VALIDATE_CERTS"])),
+    user_agent=dict(type="str", fallback=(env_fallback, ["WFBSS_USER_AGENT"])),
     **COMMON_CONNECTION_ARGS
 )
 
@@ -75,8 +94,13 @@ def is_device_id(value):
 def nsight_client_args(params):
     """NsightClient keyword arguments from module params, after checking the values no spec can check."""
     check_connection_numbers(params)
+    if params["rate_limit"] < 0:
+        raise InvalidOptionError("rate_limit must be 0 (no pacing, for a local emulator) or a number of N-sight calls "
+                                 "a minute such as the default {0}; got {1}.".format(DEFAULT_RATE_LIMIT,
+                                                                                     params["rate_limit"]))
     return dict(server=params["server"], api_key=params["api_key"], timeout=params["timeout"],
-                retries=params["retries"], validate_certs=params["validate_certs"])
+                retries=params["retries"], validate_certs=params["validate_certs"], rate_limit=params["rate_limit"],
+                user_agent=user_agent(params))
 
 
 def wfbss_client_args(params):
@@ -84,7 +108,16 @@ def wfbss_client_args(params):
     check_connection_numbers(params)
     return dict(url=params["url"], access_token=params["access_token"], secret_key=params["secret_key"],
                 api_version=params["api_version"], timeout=params["timeout"], retries=params["retries"],
-                validate_certs=params["validate_certs"])
+                validate_certs=params["validate_certs"], user_agent=user_agent(params))
+
+
+def user_agent(params):
+    """The User-Agent header: the default when empty; a line break in it would split the header."""
+    value = (params["user_agent"] or "").strip() or USER_AGENT
+    if any(ord(character) < 0x20 or ord(character) > 0x7e for character in value):
+        raise InvalidOptionError("user_agent holds a control or non-ASCII character; give plain ASCII text such as "
+                                 "{0!r}.".format(USER_AGENT))
+    return value
 
 
 def check_connection_numbers(params):

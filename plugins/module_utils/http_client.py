@@ -331,11 +331,12 @@ class HttpClient:
 
     ``service`` and ``url_option`` only shape messages ("Could not reach
     N-sight... check server"). ``redactor`` is applied to every URL and every
-    exception text before it leaves this class.
+    exception text before it leaves this class. ``pace()`` is called before
+    every attempt (the N-sight call budget).
     """
 
     def __init__(self, service, url_option, timeout=30, retries=3, validate_certs=True,
-                 redactor=None, user_agent=USER_AGENT, sleep=None):
+                 redactor=None, user_agent=USER_AGENT, sleep=None, pace=None):
         self.service = service
         self.url_option = url_option
         self.timeout = timeout
@@ -343,6 +344,8 @@ class HttpClient:
         self.redact = redactor or Redactor()
         # Tests pass a recorder instead of really waiting.
         self._sleep = sleep or time.sleep
+        # Called before every attempt, retries included: the N-sight call budget waits there.
+        self._pace = pace
         self.session = requests.Session()
         adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=POOL_SIZE, max_retries=0)
         self.session.mount("https://", adapter)
@@ -352,7 +355,9 @@ class HttpClient:
         self.session.headers["Accept-Encoding"] = ACCEPT_ENCODING
         # One line per retry or wait, for the module's ``warnings``: slowness is never silent.
         self.warnings = []
-        self._warnings_lock = threading.Lock()
+        # Every attempt sent, retries included (the inventory plugin reports what its walk cost).
+        self.attempts = 0
+        self._lock = threading.Lock()
 
     def request(self, method, url, params=None, headers=None, sign=None, label=None):
         """Send one request, retrying connection errors, timeouts, 429 and 5xx; return an HttpResponse.
@@ -370,6 +375,10 @@ class HttpClient:
         while True:
             response, failure, retry_after = None, None, None
             prepared_url = url
+            if self._pace is not None:
+                self._pace()
+            with self._lock:
+                self.attempts += 1
             try:
                 prepared = self.session.prepare_request(requests.Request(method, url, params=params, headers=headers))
                 prepared_url = prepared.url
@@ -425,7 +434,7 @@ class HttpClient:
             reason = "no complete answer (timeout or connection lost)"
         else:
             reason = "no connection"
-        with self._warnings_lock:
+        with self._lock:
             self.warnings.append("{0} {1}: {2} on attempt {3} of {4}; retrying in {5:.1f} s.".format(
                 self.service, label, reason, attempt + 1, self.retries + 1, delay))
 

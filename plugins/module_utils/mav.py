@@ -252,12 +252,28 @@ def ensure_state_bulk(client, deviceids, wanted, check_mode=False, workers=POOL_
 
     def one(deviceid):
         if aborted:
-            return ScanOutcome(deviceid, STATE_SERVICES[wanted], failed=True,
-                               msg="Skipped device {0}: an earlier device failed in a way every call would "
-                                   "repeat: {1}".format(deviceid, aborted[0].msg))
+            return skipped_outcome(deviceid, wanted, aborted[0].msg)
         outcome = ensure_state(client, deviceid, wanted, check_mode)
         if outcome.fatal_for_all:
             aborted.append(outcome)
         return outcome
 
     return concurrent_map(one, deviceids, workers)
+
+
+SKIPPED_BECAUSE = ": an earlier device failed in a way every call would repeat: "
+
+
+def skipped_outcome(deviceid, wanted, reason):
+    """A device not sent, because an earlier one failed in a way every call would repeat."""
+    return ScanOutcome(deviceid, STATE_SERVICES[wanted], failed=True, skipped=True,
+                       msg="Skipped device {0}{1}{2}".format(deviceid, SKIPPED_BECAUSE, reason))
+
+
+def summarise(results):
+    """The ``msg`` of a bulk result: how many devices changed, did not, failed."""
+    counts = {"changed": 0, "unchanged": 0, "failed": 0}
+    for result in results:
+        key = "failed" if result.get("failed") else "changed" if result["changed"] else "unchanged"
+        counts[key] += 1
+    return "{changed} device(s) changed, {unchanged} unchanged, {failed} failed.".format(**counts)

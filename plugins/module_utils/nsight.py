@@ -23,6 +23,7 @@ from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
     ResponseParseError,
 )
 from ansible_collections.msp.antivirus.plugins.module_utils import http_client
+from ansible_collections.msp.antivirus.plugins.module_utils.call_budget import CallBudget
 
 try:
     import xmltodict
@@ -30,6 +31,9 @@ except ImportError:
     HAS_XMLTODICT = False
 else:
     HAS_XMLTODICT = True
+
+# N-able's own client: "N-sight enforces max 60 calls/minute" per API key.
+DEFAULT_RATE_LIMIT = 60
 
 # What to do next for each documented (or observed) error code.
 ERROR_CODE_HINTS = {
@@ -83,16 +87,29 @@ class NsightReply:
 
 
 class NsightClient:
-    def __init__(self, server, api_key, timeout=30, retries=3, validate_certs=True, sleep=None):
+    def __init__(self, server, api_key, timeout=30, retries=3, validate_certs=True, rate_limit=DEFAULT_RATE_LIMIT,
+                 user_agent=http_client.USER_AGENT, sleep=None):
         api_key = http_client.clean_secret(api_key, "api_key", "the N-sight API key (Settings > General Settings > "
                                                                "API Key in the dashboard), or set NSIGHT_API_KEY")
         self.base_url = normalise_server(server)
         self._api_key = api_key
+        # rate_limit=0 turns pacing off (a local emulator).
+        self.budget = CallBudget(rate_limit, self.base_url, api_key) if rate_limit else None
         self.transport = http_client.HttpClient(
             "N-sight", "server", timeout=timeout, retries=retries, validate_certs=validate_certs,
-            redactor=http_client.Redactor(secrets=[api_key], query_keys=["apikey"]), sleep=sleep)
+            redactor=http_client.Redactor(secrets=[api_key], query_keys=["apikey"]), user_agent=user_agent,
+            sleep=sleep, pace=self.budget.acquire if self.budget else None)
         self.redact = self.transport.redact
-        self.warnings = self.transport.warnings
+
+    @property
+    def call_count(self):
+        """The N-sight calls sent so far, retries included."""
+        return self.transport.attempts
+
+    @property
+    def warnings(self):
+        """Every retry, and the waits for the call budget that were long enough to notice."""
+        return self.transport.warnings + (self.budget.warnings() if self.budget else [])
 
     def call(self, service, **params):
         """Call ``service``; return an NsightReply for OK and FAIL, raise for ``<error>`` and transport failures."""

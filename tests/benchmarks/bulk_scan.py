@@ -56,7 +56,7 @@ def measure(emulator, deviceids, bulk, latency):
     emulator.add_fault(api="nsight", kind="latency", delay=latency, count=0)
     connections_before = emulator.connections_accepted
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=harness.ensure_collection_link(),
-               NSIGHT_SERVER=emulator.url, NSIGHT_API_KEY=NSIGHT_API_KEY,
+               NSIGHT_SERVER=emulator.url, NSIGHT_API_KEY=NSIGHT_API_KEY, NSIGHT_RATE_LIMIT="0",
                ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR="1")
     with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as handle:
         json.dump(playbook(deviceids, bulk), handle)

@@ -11,6 +11,14 @@ import pytest
 from ansible_collections.msp.antivirus.tests.unit.helpers.local_http import LocalServer
 
 
+@pytest.fixture(autouse=True)
+def budget_dir(tmp_path, monkeypatch):
+    """The N-sight call budget keeps its state in a folder of the test's, never in $HOME."""
+    directory = tmp_path / "nsight-budget"
+    monkeypatch.setenv("NSIGHT_BUDGET_DIR", str(directory))
+    return directory
+
+
 @pytest.fixture
 def local_server():
     """A started LocalServer on 127.0.0.1 (no router: set ``.router`` or ``.script(...)``)."""

@@ -8,26 +8,29 @@ __metaclass__ = type
 
 import pytest
 
-from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.common.parameters import AnsibleFallbackNotFound
 
 from ansible_collections.msp.antivirus.plugins.module_utils import arguments
 from ansible_collections.msp.antivirus.plugins.module_utils.arguments import (
     NSIGHT_CONNECTION_ARGS,
+    env_fallback,
     check_connection_numbers,
     nsight_client_args,
 )
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import InvalidOptionError
+from ansible_collections.msp.antivirus.plugins.module_utils.http_client import USER_AGENT
 
 
 def params(**overrides):
-    values = dict(server="www.systemmonitor.us", api_key="k", timeout=30, retries=3, validate_certs=True)
+    values = dict(server="www.systemmonitor.us", api_key="k", timeout=30, retries=3, validate_certs=True,
+                  rate_limit=60, user_agent=None)
     values.update(overrides)
     return values
 
 
 def test_nsight_connection_spec():
     spec = NSIGHT_CONNECTION_ARGS
-    assert set(spec) == {"server", "api_key", "validate_certs", "timeout", "retries"}
+    assert set(spec) == {"server", "api_key", "validate_certs", "timeout", "retries", "rate_limit", "user_agent"}
     assert spec["server"]["required"] is True
     assert spec["api_key"]["required"] is True
     assert spec["api_key"]["no_log"] is True
@@ -38,6 +41,7 @@ def test_nsight_connection_spec():
 
 @pytest.mark.parametrize("option, variable", [
     ("server", "NSIGHT_SERVER"), ("api_key", "NSIGHT_API_KEY"), ("validate_certs", "NSIGHT_VALIDATE_CERTS"),
+    ("rate_limit", "NSIGHT_RATE_LIMIT"), ("user_agent", "NSIGHT_USER_AGENT"),
 ])
 def test_nsight_env_fallbacks(option, variable):
     function, names = NSIGHT_CONNECTION_ARGS[option]["fallback"]
@@ -51,8 +55,9 @@ def test_no_option_other_than_api_key_is_no_log():
 
 
 def test_nsight_client_args_passes_values_through():
-    assert nsight_client_args(params(timeout=5, retries=0, validate_certs=False)) == dict(
-        server="www.systemmonitor.us", api_key="k", timeout=5, retries=0, validate_certs=False)
+    assert nsight_client_args(params(timeout=5, retries=0, validate_certs=False, rate_limit=0)) == dict(
+        server="www.systemmonitor.us", api_key="k", timeout=5, retries=0, validate_certs=False, rate_limit=0,
+        user_agent="msp.antivirus/0.1.0 (Ansible collection)")
 
 
 @pytest.mark.parametrize("timeout", [0, -1])
@@ -72,21 +77,15 @@ def test_retries_zero_and_timeout_one_accepted():
     check_connection_numbers(params(retries=0, timeout=1))
 
 
-# device_ids moved to arguments.py; it is the module's first line of input checking.
-device_ids = getattr(arguments, "device_ids", None)
-needs_device_ids = pytest.mark.skipif(device_ids is None, reason="arguments.device_ids not present")
-
-
-@needs_device_ids
+# device_ids is the modules' first line of input checking: a rename must fail here, not skip.
 @pytest.mark.parametrize("given, expected", [
     (dict(deviceid=5, deviceids=None), [5]),
     (dict(deviceid=None, deviceids=[3, 1, 3, 2, 1]), [3, 1, 2]),
 ])
 def test_device_ids(given, expected):
-    assert device_ids(given) == expected
+    assert arguments.device_ids(given) == expected
 
 
-@needs_device_ids
 @pytest.mark.parametrize("given, fragment", [
     (dict(deviceid=0, deviceids=None), "deviceid must be a positive integer"),
     (dict(deviceid=-1, deviceids=None), "got -1"),
@@ -96,7 +95,7 @@ def test_device_ids(given, expected):
 ])
 def test_device_ids_rejects(given, fragment):
     with pytest.raises(InvalidOptionError) as raised:
-        device_ids(given)
+        arguments.device_ids(given)
     assert fragment in str(raised.value)
 
 
@@ -123,3 +122,31 @@ def test_retries_above_the_cap_are_refused(retries):
     with pytest.raises(InvalidOptionError) as raised:
         check_connection_numbers(params(retries=retries))
     assert str(raised.value) == "retries must be from 0 to 10, got {0}.".format(retries)
+
+
+def test_empty_environment_variable_means_not_set(monkeypatch):
+    # AWX renders an optional credential input left empty as an empty string.
+    monkeypatch.setenv("NSIGHT_RATE_LIMIT", "")
+    with pytest.raises(AnsibleFallbackNotFound):
+        env_fallback("NSIGHT_RATE_LIMIT")
+    monkeypatch.setenv("NSIGHT_RATE_LIMIT", "30")
+    assert env_fallback("NSIGHT_RATE_LIMIT") == "30"
+
+
+def test_negative_rate_limit_is_refused():
+    with pytest.raises(InvalidOptionError) as raised:
+        nsight_client_args(params(rate_limit=-5))
+    assert str(raised.value) == ("rate_limit must be 0 (no pacing, for a local emulator) or a number of N-sight calls "
+                                 "a minute such as the default 60; got -5.")
+
+
+@pytest.mark.parametrize("value, expected", [(None, USER_AGENT), ("", USER_AGENT), ("  my-agent/1 ", "my-agent/1")])
+def test_user_agent_defaults_and_strips(value, expected):
+    assert nsight_client_args(params(user_agent=value))["user_agent"] == expected
+
+
+@pytest.mark.parametrize("value", ["agent\r\nX-Injected: 1", "agent\u00e9"])
+def test_user_agent_with_control_or_non_ascii_is_refused(value):
+    with pytest.raises(InvalidOptionError) as raised:
+        nsight_client_args(params(user_agent=value))
+    assert "user_agent holds a control or non-ASCII character" in str(raised.value)

@@ -84,7 +84,12 @@ class FakeClient:
         self.kwargs = kwargs
         self.calls = []
         self.closed = False
+        self.warnings = []
         FakeClient.created.append(self)
+
+    @property
+    def call_count(self):
+        return len(self.calls)
 
     def rows(self, service, container, row, **params):
         self.calls.append((service, params.get("clientid") or params.get("siteid")))

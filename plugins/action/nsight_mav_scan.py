@@ -1,0 +1,33 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, msp.antivirus contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Runs msp.antivirus.nsight_mav_scan over many devices in batches, with progress lines."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.msp.antivirus.plugins.module_utils.mav import SKIPPED_BECAUSE, skipped_outcome, summarise
+from ansible_collections.msp.antivirus.plugins.plugin_utils.device_batches import DeviceBatchAction
+
+
+class ActionModule(DeviceBatchAction):
+    MODULE = "msp.antivirus.nsight_mav_scan"
+    LIST_KEY = "results"
+
+    def merge(self, args, results, merged):
+        merged_result = dict(changed=any(item["changed"] for item in merged), service=results[0]["service"],
+                             results=merged, msg=summarise(merged))
+        if any(item.get("failed") for item in merged):
+            merged_result["failed"] = True
+        return merged_result
+
+    def stop_reason(self, answer):
+        for item in answer["results"]:
+            if item.get("skipped"):
+                return item["msg"].split(SKIPPED_BECAUSE, 1)[-1]
+        return None
+
+    def skipped(self, args, ids, reason):
+        return [skipped_outcome(deviceid, args["state"], reason).as_dict() for deviceid in ids]

@@ -1,0 +1,19 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, msp.antivirus contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Runs msp.antivirus.nsight_mav_scan_info over many devices in batches, with progress lines."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.msp.antivirus.plugins.plugin_utils.device_batches import DeviceBatchAction
+
+
+class ActionModule(DeviceBatchAction):
+    MODULE = "msp.antivirus.nsight_mav_scan_info"
+    LIST_KEY = "devices"
+
+    def merge(self, args, results, merged):
+        return dict(changed=False, devices=merged)
