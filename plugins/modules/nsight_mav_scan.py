@@ -230,16 +230,8 @@ from ansible_collections.msp.antivirus.plugins.module_utils.arguments import (
     nsight_client_args,
 )
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import fail_on_missing_libraries, run_module
-from ansible_collections.msp.antivirus.plugins.module_utils.mav import STATE_SERVICES, ensure_state_bulk
+from ansible_collections.msp.antivirus.plugins.module_utils.mav import STATE_SERVICES, ensure_state_bulk, summarise
 from ansible_collections.msp.antivirus.plugins.module_utils.nsight import NsightClient, missing_libraries
-
-
-def summarise(results):
-    counts = {"changed": 0, "unchanged": 0, "failed": 0}
-    for result in results:
-        key = "failed" if result.get("failed") else "changed" if result["changed"] else "unchanged"
-        counts[key] += 1
-    return "{changed} device(s) changed, {unchanged} unchanged, {failed} failed.".format(**counts)
 
 
 def targets(params):
