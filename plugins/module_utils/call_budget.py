@@ -16,6 +16,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
 import errno
 import fcntl
 import hashlib
@@ -56,7 +57,7 @@ def budget_directory():
 
 
 class CallBudget:
-    """``acquire()`` waits until one more call fits in the rolling minute, then takes its slot."""
+    """``with budget.call():`` waits until one more call fits in the rolling minute, and holds its slot."""
 
     def __init__(self, limit, server, api_key):
         self.limit = limit
@@ -65,11 +66,23 @@ class CallBudget:
         self.calls = 0
         self.notable_waits = []
 
+    @contextlib.contextmanager
+    def call(self):
+        """Around one call: wait for a slot and take it, then, once the answer is in (or the attempt
+        failed), move the slot's time to then. The server counts a call when it arrives, which is
+        after it was sent: counting from the end of each call keeps every gap the server sees at a
+        minute or more."""
+        stamp = self.acquire()
+        try:
+            yield
+        finally:
+            self._settle(stamp)
+
     def acquire(self):
-        """Take a slot for one call, waiting as long as the budget asks; returns the seconds waited."""
+        """Take a slot for one call, waiting as long as the budget asks; returns the slot's time."""
         started = time.monotonic()
         while True:
-            wait = self._try_take()
+            wait, stamp = self._try_take()
             if wait <= 0:
                 break
             time.sleep(min(wait, LONGEST_NAP_SECONDS))
@@ -78,7 +91,19 @@ class CallBudget:
             self.calls += 1
             if waited > NOTABLE_WAIT_SECONDS:
                 self.notable_waits.append(waited)
-        return waited
+        return stamp
+
+    def _settle(self, stamp):
+        descriptor = self._open()
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            now = time.monotonic()
+            sent = self._recent(descriptor, now)
+            if stamp in sent:
+                sent[sent.index(stamp)] = now
+            self._write(descriptor, sorted(sent))
+        finally:
+            os.close(descriptor)
 
     def free_slots(self, within=0.0):
         """How many calls the budget lets through from now to ``within`` seconds from now, taking none."""
@@ -117,19 +142,18 @@ class CallBudget:
         return sorted(stamp for stamp in self._read(descriptor) if now - WINDOW_SECONDS < stamp <= now)
 
     def _try_take(self):
-        """Under the file lock: take a slot and return 0, or return how long until one frees."""
+        """Under the file lock: take a slot and return (0, its time), or (how long until one frees, None)."""
         descriptor = self._open()
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX)
             now = time.monotonic()
             sent = self._recent(descriptor, now)
-            wait = 0.0
             if len(sent) >= self.limit:
-                wait = sent[len(sent) - self.limit] + WINDOW_SECONDS - now
-            else:
-                sent.append(now)
+                self._write(descriptor, sent)
+                return sent[len(sent) - self.limit] + WINDOW_SECONDS - now, None
+            sent.append(now)
             self._write(descriptor, sent)
-            return wait
+            return 0.0, now
         finally:
             os.close(descriptor)  # releases the lock
 

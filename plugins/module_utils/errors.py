@@ -19,6 +19,8 @@ class MspAntivirusError(Exception):
     # Whether a request may have been carried out although no answer arrived (a timeout or a
     # connection lost after sending), so that its effect is unknown.
     outcome_unknown = False
+    # Whether another attempt might succeed (a refused connection may; a bad certificate will not).
+    retryable = False
 
     def __init__(self, message, **details):
         super(MspAntivirusError, self).__init__(message)
@@ -37,9 +39,6 @@ class InvalidOptionError(MspAntivirusError):
 
 class TransportError(MspAntivirusError):
     """The service could not be reached, or answered nothing usable, after every retry."""
-
-    # Whether another attempt might succeed (a refused connection may; a bad certificate will not).
-    retryable = False
 
 
 class HttpStatusError(MspAntivirusError):
@@ -90,8 +89,9 @@ def run_module(module, run, connect, validate=None):
     ``run(module, client)`` returns the result dict and never exits; the client is closed here. A result
     with ``failed=True`` (a device of a bulk task failed, a reset stopped part-way) ends in fail_json, any
     other in exit_json, and a typed error raised by any step in fail_json with its message and details.
+    Every warning of the client (a retry, a long wait for the N-sight call budget) becomes a task warning.
     """
-    error = result = None
+    error = result = client = None
     try:
         if validate is not None:
             validate(module.params)
@@ -102,6 +102,9 @@ def run_module(module, run, connect, validate=None):
             client.close()
     except MspAntivirusError as caught:
         error = caught
+    # Retries and long waits for the call budget: slowness is never silent.
+    for warning in client.warnings if client is not None else ():
+        module.warn(warning)
     if error is not None:
         fail_json_from(module, error)
     if result.pop("failed", False):

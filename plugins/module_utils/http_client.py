@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
 import email.utils
 import ipaddress
 import json
@@ -27,6 +28,7 @@ from urllib.parse import quote, urlsplit
 
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
     HttpStatusError,
+    MspAntivirusError,
     InvalidOptionError,
     TransportError,
 )
@@ -331,8 +333,8 @@ class HttpClient:
 
     ``service`` and ``url_option`` only shape messages ("Could not reach
     N-sight... check server"). ``redactor`` is applied to every URL and every
-    exception text before it leaves this class. ``pace()`` is called before
-    every attempt (the N-sight call budget).
+    exception text before it leaves this class. ``with pace():`` wraps every
+    attempt (the N-sight call budget).
     """
 
     def __init__(self, service, url_option, timeout=30, retries=3, validate_certs=True,
@@ -344,8 +346,8 @@ class HttpClient:
         self.redact = redactor or Redactor()
         # Tests pass a recorder instead of really waiting.
         self._sleep = sleep or time.sleep
-        # Called before every attempt, retries included: the N-sight call budget waits there.
-        self._pace = pace
+        # Wraps every attempt, retries included: the N-sight call budget waits there.
+        self._pace = pace or contextlib.nullcontext
         self.session = requests.Session()
         adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=POOL_SIZE, max_retries=0)
         self.session.mount("https://", adapter)
@@ -375,16 +377,15 @@ class HttpClient:
         while True:
             response, failure, retry_after = None, None, None
             prepared_url = url
-            if self._pace is not None:
-                self._pace()
             with self._lock:
                 self.attempts += 1
             try:
                 prepared = self.session.prepare_request(requests.Request(method, url, params=params, headers=headers))
                 prepared_url = prepared.url
-                if sign is not None:
-                    sign(prepared)
-                response = self._send(prepared, lost)
+                with self._pace():
+                    if sign is not None:
+                        sign(prepared)
+                    response = self._send(prepared, lost)
             except requests.exceptions.SSLError as exc:
                 failure = self._tls_error(prepared_url, exc)
             except requests.exceptions.RequestException as exc:
@@ -398,6 +399,8 @@ class HttpClient:
                     "needs; it was dropped unread. Check the {3} option.".format(
                         self.service, self.redact(prepared_url), MAX_BODY_BYTES // (1024 * 1024), self.url_option),
                     url=self.redact(prepared_url))
+            except MspAntivirusError as exc:  # the call budget's folder cannot be used
+                failure = exc
             except Exception as exc:  # anything else the send path raises leaves only as a redacted message
                 failure = TransportError("Could not send the request to {0} at {1}: {2}: {3}. Check the {4} option "
                                          "and the credentials' values.".format(

@@ -98,7 +98,7 @@ class NsightClient:
         self.transport = http_client.HttpClient(
             "N-sight", "server", timeout=timeout, retries=retries, validate_certs=validate_certs,
             redactor=http_client.Redactor(secrets=[api_key], query_keys=["apikey"]), user_agent=user_agent,
-            sleep=sleep, pace=self.budget.acquire if self.budget else None)
+            sleep=sleep, pace=self.budget.call if self.budget else None)
         self.redact = self.transport.redact
 
     @property

@@ -460,6 +460,7 @@ class RecordingClient:
         self.kwargs = kwargs
         self.closed = False
         self.calls = []
+        self.warnings = []
         RecordingClient.instances.append(self)
 
     def redact(self, text):

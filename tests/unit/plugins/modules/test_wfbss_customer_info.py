@@ -26,6 +26,8 @@ GLOBEX = {"id": "0B1D0C4E-7A39-4F0A-9E5C-1F2E3D4C5B6A", "name": "Globex", "licen
 class FakeWfbss:
     """Stands in for WfbssClient: lists the customers whose name holds the keyword, as WFBSS does with ``q``."""
 
+    warnings = []
+
     def __init__(self, customers=(ACME_CORP, ACME_LOGISTICS, GLOBEX), error=None):
         self.rows = list(customers)
         self.error = error

@@ -37,6 +37,8 @@ class FakeWfbss:
     """Stands in for WfbssClient: records each reset command and answers a PENDING task ``task-N``,
     or raises the error that ``failures`` gives for the command of that index (0 is the first)."""
 
+    warnings = []
+
     def __init__(self, failures=None):
         self.failures = dict(failures or {})
         self.commands = []
