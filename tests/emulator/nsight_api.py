@@ -272,6 +272,39 @@ def mav_scan_device_list(state, params):
     return container("scans", rows)
 
 
+# ---- MAV threats and quarantine --------------------------------------------------------
+# N-able documents neither the row element nor the fields: README.md, "Guesses".
+
+QUARANTINE_ITEMS = ("CURRENT", "PREVIOUS", "ALL")
+
+
+def engine_rows(device, engine, key):
+    """A device's threats or quarantine as the list services show them: only under the engine asked for."""
+    return device[key] if device["engine"] == engine else []
+
+
+def list_mav_threats(state, params):
+    device = lookup(state.devices, params, "deviceid")
+    engine = engine_param(params)
+    return container("items", ["<threat>%s%s%s%s</threat>" % (
+        cdata_element("name", threat["name"]), element("type", threat["type"]), cdata_element("path", threat["path"]),
+        element("date", threat["date"])) for threat in engine_rows(device, engine, "threats")])
+
+
+def list_mav_quarantine(state, params):
+    device = lookup(state.devices, params, "deviceid")
+    items = required(params, "items").upper()
+    if items not in QUARANTINE_ITEMS:
+        raise invalid("items")
+    engine = engine_param(params)
+    rows = [entry for entry in engine_rows(device, engine, "quarantine")
+            if items == "ALL" or entry["current"] == (items == "CURRENT")]
+    return container("items", ["<item>%s%s%s%s%s</item>" % (
+        element("guid", entry["guid"]), cdata_element("name", entry["name"]), cdata_element("path", entry["path"]),
+        element("date", entry["date"]), element("status", "quarantined" if entry["current"] else "released"))
+        for entry in rows])
+
+
 # ---- finding devices --------------------------------------------------------------
 
 def devices_where(state, **wanted):
@@ -350,6 +383,8 @@ HANDLERS = {
     "mav_definitions_update": mav_definitions_update,
     "list_mav_scans": list_mav_scans,
     "mav_scan_device_list": mav_scan_device_list,
+    "list_mav_threats": list_mav_threats,
+    "list_mav_quarantine": list_mav_quarantine,
     "list_clients": list_clients,
     "list_sites": list_sites,
     "list_servers": list_servers,

@@ -31,6 +31,22 @@ DEVICETYPE = Parameter("devicetype", "string", "", "server, workstation", "The t
 DEVICETYPE_FILTER = DEVICETYPE._replace(description="Optional. Only return clients with devices of this type.", required="no",
                                         values="server, workstation, mobile_device")
 
+ITEMS = Parameter("items", "string", "", "CURRENT, PREVIOUS, ALL",
+                  "Which quarantined items to list: those in quarantine now, those before, or all.", "yes")
+# The row fields of list_mav_threats and list_mav_quarantine are the emulator's guess (README.md, "Guesses").
+THREAT_FIELDS = [
+    Field("name", "string", "no", "The name of the threat."),
+    Field("type", "string", "yes", "The kind of threat."),
+    Field("path", "string", "yes", "The file the threat was found in."),
+    Field("date", "datetime", "no", "When the threat was found."),
+]
+QUARANTINE_FIELDS = [
+    Field("guid", "string", "no", "The id of the quarantined item, as mav_quarantine_release and mav_quarantine_remove take it."),
+    Field("name", "string", "no", "The name of the threat."),
+    Field("path", "string", "yes", "The file that was quarantined."),
+    Field("date", "datetime", "no", "When the item was quarantined."),
+    Field("status", "string", "no", "quarantined (CURRENT) or released (PREVIOUS)."),
+]
 MSG_FIELDS = [Field("msg", "string", "yes", "Message related to the action status.")]
 SCAN_FIELDS = [
     Field("type", "string", "no", "The type of scan, e.g. Quick Scan or Full Scan."),
@@ -80,6 +96,10 @@ SERVICES = [
             [DEVICEID, DETAILS, ENGINE], "&deviceid=DEVICEID&details=NO", SCAN_FIELDS),
     listing("mav_scan_device_list", "List the Managed Antivirus scans on the specified device with a numeric status.",
             [DEVICEID, ENGINE], "&deviceid=DEVICEID", DEVICE_SCAN_FIELDS),
+    listing("list_mav_threats", "List the Managed Antivirus threats found on the specified device.",
+            [DEVICEID, ENGINE], "&deviceid=DEVICEID", THREAT_FIELDS),
+    listing("list_mav_quarantine", "List the Managed Antivirus quarantined items of the specified device.",
+            [DEVICEID, ITEMS, ENGINE], "&deviceid=DEVICEID&items=CURRENT", QUARANTINE_FIELDS),
     listing("list_clients", "List all clients.", [DEVICETYPE_FILTER], "", [
         Field("clientid", "integer", "no", "The id of the client."),
         Field("name", "string", "no", "The name of the client."),

@@ -56,6 +56,21 @@ DEVICES = [
     (1016, "FB-WS-SCANNER", "workstation", 207, "Windows 10 IoT Enterprise", "10.30.2.80", 1, None, "none"),
 ]
 
+# Threats and quarantined items (row fields are the emulator's guess: README.md, "Guesses"), per device:
+# (name, type, path, minutes before (re)set). Devices not named here have none.
+THREATS = {
+    1001: [("Trojan.GenericKD.46542511", "Trojan", "C:\\Users\\Public\\Downloads\\invoice.exe", 90),
+           ("Gen:Variant.Ransom.Lockbit.12", "Ransomware", "C:\\Temp\\setup_tool.dll", 60 * 26)],
+    1002: [("Trojan.Win32.Generic!BT", "Trojan", "D:\\Shares\\Finance\\macro.xlsm", 45)],
+    1008: [("EICAR-Test-File (not a virus)", "Test", "C:\\Users\\admin\\Desktop\\eicar.com", 15)],
+}
+# (name, path, minutes before (re)set, current: still in quarantine, else previous: released or removed).
+QUARANTINE = {
+    1001: [("Trojan.GenericKD.46542511", "C:\\Users\\Public\\Downloads\\invoice.exe", 89, True),
+           ("Adware.Generic.1782", "C:\\ProgramData\\Toolbar\\tb.dll", 60 * 24 * 3, False)],
+    1002: [("Trojan.Win32.Generic!BT", "D:\\Shares\\Finance\\macro.xlsm", 44, True)],
+}
+
 # Synthetic devices for benchmarks (--devices N) live in a client and site of their own.
 BENCH_CLIENT = (190, "Benchmark Lab", "2024-01-01")
 BENCH_SITE = (290, 190, "Load Test", 1, "Nowhere", "US")
@@ -136,6 +151,13 @@ def build_device(row, sites, now):
         "os": os_name, "ip": ip, "online": online, "mav": 0 if engine is None else 1, "engine": engine,
         "hidden_running": False,
         "scans": scan_history(deviceid, newest_state, now),
+        "threats": [
+            {"name": name, "type": kind, "path": path, "date": timestamp(now - datetime.timedelta(minutes=minutes))}
+            for name, kind, path, minutes in THREATS.get(deviceid, [])],
+        "quarantine": [
+            {"guid": stable_guid("quarantine", str(deviceid), name), "name": name, "path": path,
+             "date": timestamp(now - datetime.timedelta(minutes=minutes)), "current": current}
+            for name, path, minutes, current in QUARANTINE.get(deviceid, [])],
     }
 
 
