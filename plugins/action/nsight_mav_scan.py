@@ -8,7 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.msp.antivirus.plugins.module_utils.mav import SKIPPED_BECAUSE, skipped_outcome, summarise
+from ansible_collections.msp.antivirus.plugins.module_utils.mav import is_fatal_result, skipped_outcome, summarise
 from ansible_collections.msp.antivirus.plugins.plugin_utils.device_batches import DeviceBatchAction
 
 
@@ -25,8 +25,8 @@ class ActionModule(DeviceBatchAction):
 
     def stop_reason(self, answer):
         for item in answer["results"]:
-            if item.get("skipped"):
-                return item["msg"].split(SKIPPED_BECAUSE, 1)[-1]
+            if is_fatal_result(item):
+                return item["msg"]
         return None
 
     def skipped(self, args, ids, reason):

@@ -93,15 +93,24 @@ class ScanReading:
                 "newest": self.newest, "rows": self.rows}
 
 
+def find_engine(fetch, engine=None):
+    """``(engine, rows)``: the rows ``fetch(v)`` gives for ``engine`` when given, else for the first engine
+    that shows any, asking the default (Bitdefender, ``v`` omitted) first and VIPRE (``v=1``) only when
+    the default shows nothing; ``(engine, [])`` when none does. Every MAV listing finds the engine this way."""
+    engines = ((engine, ENGINE_VERSIONS[engine]),) if engine else ENGINES
+    for name, version in engines:
+        rows = fetch(version)
+        if rows:
+            return name, rows
+    return engine, []
+
+
 def read_scans(client, deviceid, details="NO", engine=None):
     """The device's scans: of ``engine`` when given, else of the engine found by asking
     the default first, then the other."""
-    engines = ((engine, ENGINE_VERSIONS[engine]),) if engine else ENGINES
-    for name, version in engines:
-        rows = client.list_mav_scans(deviceid, details=details, engine_version=version)
-        if rows:
-            return ScanReading(deviceid, name, rows)
-    return ScanReading(deviceid, engine, [])
+    name, rows = find_engine(
+        lambda version: client.list_mav_scans(deviceid, details=details, engine_version=version), engine)
+    return ScanReading(deviceid, name, rows)
 
 
 class ScanOutcome:
@@ -236,6 +245,13 @@ def ensure_state(client, deviceid, wanted, check_mode=False):
         return outcome
 
 
+def is_fatal_result(result):
+    """is_fatal_for_all, read back from a device's result dict (the action plugin sees only those):
+    a failure without an N-sight answer (no api_status), or a login failure (error 3)."""
+    return bool(result.get("failed") and not result.get("skipped")
+                and ("api_status" not in result or result.get("api_code") == 3))
+
+
 def is_fatal_for_all(error):
     """A failure every later call would repeat: wrong key or server, service unreachable or unreadable.
     Only a refused parameter (error 4, 5) or a FAIL is about one device."""
@@ -248,12 +264,20 @@ def ensure_state_bulk(client, deviceids, wanted, check_mode=False, workers=POOL_
     Once one device meets a failure that every call would repeat, devices not
     yet started are skipped rather than sent to fail the same way.
     """
+    return for_each_device(deviceids, lambda deviceid: ensure_state(client, deviceid, wanted, check_mode),
+                           lambda deviceid, reason: skipped_outcome(deviceid, wanted, reason), workers)
+
+
+def for_each_device(deviceids, work, skip, workers=POOL_SIZE):
+    """``work(deviceid)`` for every device over one connection pool, at most ``workers`` at a time, outcomes in
+    input order. Once an outcome has ``fatal_for_all`` set (a failure every call would repeat), devices not yet
+    started get ``skip(deviceid, reason)`` instead, ``reason`` being that outcome's ``msg``."""
     aborted = []
 
     def one(deviceid):
         if aborted:
-            return skipped_outcome(deviceid, wanted, aborted[0].msg)
-        outcome = ensure_state(client, deviceid, wanted, check_mode)
+            return skip(deviceid, aborted[0].msg)
+        outcome = work(deviceid)
         if outcome.fatal_for_all:
             aborted.append(outcome)
         return outcome
@@ -277,3 +301,144 @@ def summarise(results):
         key = "failed" if result.get("failed") else "changed" if result["changed"] else "unchanged"
         counts[key] += 1
     return "{changed} device(s) changed, {unchanged} unchanged, {failed} failed.".format(**counts)
+
+
+# ---- definitions update ---------------------------------------------------------------------------
+
+UPDATE_SERVICE = "mav_definitions_update"
+# The documented FAIL of mav_definitions_update when an update is already queued: nothing to do.
+UPDATE_PENDING_TEXT = "there is already a mav definition update pending"
+
+
+def update_definitions(client, deviceid, check_mode=False):
+    """One device's ``mav_definitions_update``; API errors are returned as a failed outcome.
+
+    Check mode sends nothing: N-sight documents no way to read whether an update is pending.
+    """
+    try:
+        if check_mode:
+            return ScanOutcome(deviceid, UPDATE_SERVICE, changed=True,
+                               msg="Would call {0} for device {1}; check mode sends nothing, and N-sight documents no "
+                                   "way to read whether an update is already pending.".format(UPDATE_SERVICE, deviceid))
+        return _request_update(client, deviceid)
+    except MspAntivirusError as exc:
+        outcome = ScanOutcome(deviceid, UPDATE_SERVICE, failed=True, msg=exc.message, **exc.details)
+        if exc.outcome_unknown:
+            outcome.details["uncertain"] = True
+            outcome.msg += (" The answer to {0} was lost, so an update may have been queued for device {1}; running "
+                            "the task again is harmless (N-sight answers that one is pending).".format(
+                                UPDATE_SERVICE, deviceid))
+        outcome.fatal_for_all = is_fatal_for_all(exc)
+        return outcome
+
+
+def _request_update(client, deviceid):
+    reply = client.call(UPDATE_SERVICE, deviceid=deviceid)
+    if reply.ok:
+        return ScanOutcome(deviceid, UPDATE_SERVICE, changed=True, api_status="OK",
+                           msg="Requested a MAV definitions update on device {0}.".format(deviceid))
+    text = client.redact(reply.msg) or "(no message)"
+    if UPDATE_PENDING_TEXT in text.lower():
+        if reply.after_lost_answer:
+            # The retry of an attempt whose answer was lost finds "its" update pending: the lost one queued it.
+            return ScanOutcome(deviceid, UPDATE_SERVICE, changed=True, api_status="FAIL",
+                               msg="Requested a MAV definitions update on device {0}: the answer to an earlier attempt "
+                                   "was lost and a retry was answered '{1}'.".format(deviceid, text))
+        return ScanOutcome(deviceid, UPDATE_SERVICE, api_status="FAIL",
+                           msg="No change for device {0}: N-sight answered '{1}'".format(deviceid, text))
+    return _refused_update(client, deviceid, text)
+
+
+def _refused_update(client, deviceid, text):
+    """Any other FAIL: the service is documented for Bitdefender only, so the device's engine (read as for
+    scans) tells a VIPRE device apart from a Bitdefender one that refused."""
+    try:
+        engine = read_scans(client, deviceid).engine
+    except MspAntivirusError as exc:
+        return ScanOutcome(deviceid, UPDATE_SERVICE, failed=True, api_status="FAIL",
+                           msg="N-sight refused {0} for device {1}: '{2}'. Reading the device's scans to find its "
+                               "engine failed too: {3}".format(UPDATE_SERVICE, deviceid, text, exc.message))
+    if engine == "vipre":
+        return ScanOutcome(deviceid, UPDATE_SERVICE, failed=True, api_status="FAIL", engine=engine,
+                           msg="Device {0} runs the VIPRE engine, and {1} is for Bitdefender only (N-sight answered "
+                               "'{2}'). VIPRE has been retired from N-sight: move the device to Bitdefender, or leave "
+                               "it out of this task.".format(deviceid, UPDATE_SERVICE, text))
+    found = ("its scans show the Bitdefender engine" if engine == "bitdefender"
+             else "no scan of either engine shows which engine it runs")
+    return ScanOutcome(deviceid, UPDATE_SERVICE, failed=True, api_status="FAIL", engine=engine,
+                       msg="N-sight refused {0} for device {1}: '{2}'; {3}. Check that the device is online and has "
+                           "Managed Antivirus (Bitdefender) installed.".format(UPDATE_SERVICE, deviceid, text, found))
+
+
+def update_definitions_bulk(client, deviceids, check_mode=False, workers=POOL_SIZE):
+    return for_each_device(deviceids, lambda deviceid: update_definitions(client, deviceid, check_mode),
+                           lambda deviceid, reason: skipped_update(deviceid, reason), workers)
+
+
+def skipped_update(deviceid, reason):
+    return ScanOutcome(deviceid, UPDATE_SERVICE, failed=True, skipped=True,
+                       msg="Skipped device {0}{1}{2}".format(deviceid, SKIPPED_BECAUSE, reason))
+
+
+# ---- threat and quarantine listings ---------------------------------------------------------------
+
+class Listing:
+    """One device's rows of a MAV listing (list_mav_threats, list_mav_quarantine), as the service gave them,
+    with the engine they came from; or the failure that kept them from being read."""
+
+    def __init__(self, deviceid, service, engine=None, rows=None, failed=False, msg=None, **details):
+        self.deviceid = deviceid
+        self.service = service
+        self.engine = engine
+        self.rows = rows or []
+        self.failed = failed
+        self.msg = msg
+        self.details = details
+        self.fatal_for_all = False
+
+    def as_dict(self):
+        result = {"deviceid": self.deviceid, "engine": self.engine, "rows": self.rows}
+        if self.failed:
+            result.update(failed=True, msg=self.msg)
+        result.update(self.details)
+        return result
+
+
+def read_listing(client, deviceid, service, fetch, engine=None):
+    """``fetch(deviceid, v)`` rows for the device, the engine found as for scans; errors become a failed Listing."""
+    try:
+        name, rows = find_engine(lambda version: fetch(deviceid, version), engine)
+        return Listing(deviceid, service, name, rows)
+    except MspAntivirusError as exc:
+        listing = Listing(deviceid, service, engine, failed=True, msg=exc.message, **exc.details)
+        listing.fatal_for_all = is_fatal_for_all(exc)
+        return listing
+
+
+def read_listing_bulk(client, deviceids, service, fetch, engine=None, workers=POOL_SIZE):
+    return for_each_device(deviceids, lambda deviceid: read_listing(client, deviceid, service, fetch, engine),
+                           lambda deviceid, reason: skipped_listing(deviceid, service, reason), workers)
+
+
+def skipped_listing(deviceid, service, reason):
+    return Listing(deviceid, service, failed=True, skipped=True,
+                   msg="Skipped device {0}{1}{2}".format(deviceid, SKIPPED_BECAUSE, reason))
+
+
+def summarise_listings(service, results):
+    """The ``msg`` of a listing task: devices read, rows found, devices failed."""
+    failed = sum(1 for result in results if result.get("failed"))
+    rows = sum(len(result["rows"]) for result in results if not result.get("failed"))
+    return "{0}: {1} device(s) read, {2} row(s), {3} failed.".format(service, len(results) - failed, rows, failed)
+
+
+def listing_result(client, ids, engine, service, fetch):
+    """The result of a threat or quarantine task over the devices ``ids`` (already validated): ``devices`` in input
+    order, a summary ``msg``, and ``failed=True`` when a device failed (the others are still read). ``engine`` is
+    the module's option: ``auto`` finds each device's engine."""
+    engine = None if engine == "auto" else engine
+    devices = [listing.as_dict() for listing in read_listing_bulk(client, ids, service, fetch, engine)]
+    result = dict(changed=False, service=service, devices=devices, msg=summarise_listings(service, devices))
+    if any(device.get("failed") for device in devices):
+        result["failed"] = True
+    return result

@@ -6,11 +6,18 @@
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import json
 import time
 
 import pytest
+from ansible.release import __version__ as ANSIBLE_CORE_VERSION
 
 ACTIONS = ("mav_scan_start", "mav_scan_pause", "mav_scan_resume", "mav_scan_cancel")
+CORE = tuple(int(part) for part in ANSIBLE_CORE_VERSION.split(".")[:2])
+# Whether task results carry "invocation" (module_args), on the cores this suite runs on;
+# ansible.builtin.ping tells on any other.
+RESULTS_HAVE_INVOCATION = {(2, 17): True, (2, 21): False}
+NO_LOG_MASK = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
 
 
 def scan_task(name, check_mode=None, ignore_errors=False, **options):
@@ -65,7 +72,7 @@ def test_state_change_is_idempotent(emulator, run_playbook, assert_no_secrets, d
     else:
         assert "scan is not running" in second["result"]["msg"]
         assert "list_mav_scans" not in emulator.services("nsight")
-    assert_no_secrets(run.output, run.results)
+    assert_no_secrets(run.output, run.results, run.files_text())
 
 
 def test_unsupported_action_type_is_no_change(emulator, run_playbook):
@@ -178,7 +185,7 @@ def test_bulk_with_a_wrong_key_skips_devices_not_yet_started(emulator, run_playb
     # At most one pool's worth of requests went out before the failure was known.
     assert 1 <= sent <= 8
     assert sum("Skipped device" in item["msg"] for item in results) == len(devices) - sent
-    assert_no_secrets(run.output, run.results)
+    assert_no_secrets(run.output, run.results, run.files_text())
 
 
 def test_check_mode_bulk(emulator, run_playbook):
@@ -196,7 +203,7 @@ def test_error_3_says_to_check_the_key_and_region(emulator, run_playbook, assert
     assert result["api_code"] == 3
     assert "check api_key" in result["msg"].lower() and "regional" in result["msg"]
     assert "wrong-key-123" not in run.output
-    assert_no_secrets(run.output, run.results)
+    assert_no_secrets(run.output, run.results, run.files_text())
 
 
 def test_error_4_names_the_invalid_device(emulator, run_playbook):
@@ -224,13 +231,14 @@ def test_wrong_path_gives_http_403_advice(emulator, run_playbook):
 
 # ---- faults: retries, timeouts, bad bodies ---------------------------------------------------
 
-@pytest.mark.parametrize("fault", [
-    {"kind": "status", "status": 429, "retry_after": 1},
-    {"kind": "status", "status": 503, "retry_after": 1},
-    {"kind": "status", "status": 500},
-    {"kind": "drop"},
+# Retry-After is 3 s: the first backoff alone waits 0.5 to 1 s, so only an honoured Retry-After reaches 2.9 s.
+@pytest.mark.parametrize("fault, gap", [
+    ({"kind": "status", "status": 429, "retry_after": 3}, (2.9, 10)),
+    ({"kind": "status", "status": 503, "retry_after": 3}, (2.9, 10)),
+    ({"kind": "status", "status": 500}, (0.45, 2.5)),
+    ({"kind": "drop"}, (0.45, 2.5)),
 ])
-def test_transient_faults_are_retried(emulator, run_playbook, fault):
+def test_transient_faults_are_retried(emulator, run_playbook, fault, gap):
     emulator.server.add_fault(api="nsight", **fault)
     run = run_playbook([scan_task("Pause", deviceid=1001, state="paused")]).assert_rc(0)
     assert run.result("Pause")["changed"] is True
@@ -238,6 +246,8 @@ def test_transient_faults_are_retried(emulator, run_playbook, fault):
     assert [call["fault"] for call in calls] == [fault["kind"], None]
     if fault.get("retry_after"):
         assert calls[1]["time"] - calls[0]["time"] >= 0.9
+    shortest, longest = gap
+    assert shortest <= calls[1]["time"] - calls[0]["time"] < longest
 
 
 def test_retries_exhausted_fail_clearly(emulator, run_playbook):
@@ -286,7 +296,7 @@ def test_bad_bodies_fail_with_an_excerpt_and_no_traceback(emulator, run_playbook
 @pytest.mark.parametrize("options, expected", [
     ({"deviceid": 0, "state": "paused"}, "deviceid must be a positive integer"),
     ({"deviceid": -4, "state": "paused"}, "deviceid must be a positive integer"),
-    ({"deviceid": "abc", "state": "paused"}, "deviceid"),
+    ({"deviceid": "abc", "state": "paused"}, "argument 'deviceid' is of type"),
     ({"deviceid": 1001, "deviceids": [1002], "state": "paused"}, "mutually exclusive: deviceid|deviceids"),
     ({"state": "paused"}, "Give deviceid (one device) or deviceids (several), or describe=true."),
     ({"deviceids": [], "state": "paused"}, "deviceids is empty"),
@@ -304,12 +314,20 @@ def test_bad_input_fails_clearly_without_any_api_call(emulator, run_playbook, as
     assert expected in task["result"]["msg"]
     assert "Traceback" not in run.output
     assert emulator.calls() == []
-    assert_no_secrets(run.output, run.results)
+    assert_no_secrets(run.output, run.results, run.files_text())
 
 
-def test_missing_server_names_the_environment_variable(emulator, run_adhoc):
+def test_empty_server_variable_counts_as_not_set(emulator, run_adhoc):
+    # AWX renders an optional input left empty as an empty string: that is "not set".
     run = run_adhoc("msp.antivirus.nsight_mav_scan", {"deviceid": 1001, "state": "paused"},
                     extra_env={"NSIGHT_SERVER": ""})
+    assert run.rc != 0
+    assert "missing required arguments: server" in run.output
+    assert emulator.calls() == []
+
+
+def test_blank_server_option_says_what_to_set(emulator, run_adhoc):
+    run = run_adhoc("msp.antivirus.nsight_mav_scan", {"deviceid": 1001, "state": "paused", "server": " "})
     assert run.rc != 0
     assert "server is empty" in run.output and "NSIGHT_SERVER" in run.output
     assert emulator.calls() == []
@@ -330,14 +348,41 @@ def test_no_secret_at_vvvv_on_success_check_and_failure(emulator, run_playbook, 
     assert run.task("Unreachable")["status"] == "failed"
     assert "apikey=********" in run.result("Unreachable")["msg"]
     assert "Could not reach N-sight" in run.result("Unreachable")["msg"]
-    assert_no_secrets(run.output, run.results)
+    assert_no_secrets(run.output, run.results, run.files_text())
+
+
+def test_api_key_is_no_log_in_invocation_and_everywhere_else(emulator, run_playbook, assert_no_secrets):
+    run = run_playbook([
+        {"name": "Does this core return invocation", "ansible.builtin.ping": {"data": "probe"}},
+        scan_task("Key from the environment", deviceid=1001, state="paused"),
+        scan_task("Key as an option", deviceid=1002, state="paused",
+                  api_key="{{ lookup('ansible.builtin.env', 'NSIGHT_API_KEY') }}"),
+    ], verbosity=4).assert_rc(0)
+    has_invocation = "invocation" in run.result("Does this core return invocation")
+    if CORE in RESULTS_HAVE_INVOCATION:
+        assert has_invocation is RESULTS_HAVE_INVOCATION[CORE], CORE
+    for name, deviceid in (("Key from the environment", 1001), ("Key as an option", 1002)):
+        result = run.result(name)
+        assert run.task(name)["status"] == "changed" and result["deviceid"] == deviceid
+        if has_invocation:
+            args = result["invocation"]["module_args"]
+            assert args["api_key"] == NO_LOG_MASK
+            assert args["deviceid"] == deviceid and args["server"] == emulator.url  # the real arguments
+        else:
+            assert "invocation" not in result
+            assert NO_LOG_MASK not in json.dumps(result)
+    # The key really was sent (the emulator accepted it), and shows nowhere, in no form, at -vvvv.
+    assert [(call["service"], call["params"]["deviceid"], call["api_status"]) for call in emulator.calls()
+            if call["service"] == "mav_scan_pause"] == [("mav_scan_pause", "1001", "OK"), ("mav_scan_pause", "1002", "OK")]
+    assert "ESTABLISH LOCAL CONNECTION" in run.stdout
+    assert_no_secrets(run.output, run.results, run.files_text())
 
 
 def test_adhoc_command(emulator, run_adhoc, assert_no_secrets):
     run = run_adhoc("msp.antivirus.nsight_mav_scan", "deviceid=1002 state=paused", verbosity=4).assert_rc(0)
     assert run.results[0]["status"] == "changed"
     assert newest_state(emulator, 1002) == "paused"
-    assert_no_secrets(run.output, run.results)
+    assert_no_secrets(run.output, run.results, run.files_text())
 
 
 def test_module_defaults_group_sets_the_connection(emulator, run_playbook):
