@@ -1,7 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, msp.antivirus developers
+# Copyright: (c) 2026, msp.antivirus contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-# SPDX-License-Identifier: GPL-3.0-or-later
 """Prepare the home folder that the Makefile gives ansible-test (HOME=.venv/ansible-test-home).
 
 ansible-test keeps its state under ``$HOME/.ansible/test`` and runs its tools with

@@ -1,7 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, msp.antivirus developers
+# Copyright: (c) 2026, msp.antivirus contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-# SPDX-License-Identifier: GPL-3.0-or-later
 """Bodies of the heavy faults (huge, endless, drip, gzip_bomb), made piece by piece.
 
 None of them is ever whole in memory; only the gzip bomb's compressed bytes are

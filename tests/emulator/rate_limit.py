@@ -1,7 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, msp.antivirus developers
+# Copyright: (c) 2026, msp.antivirus contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-# SPDX-License-Identifier: GPL-3.0-or-later
 """The N-sight call limit: at most `limit` calls per API key in any rolling `window` seconds.
 
 N-able's own N-sight client states a budget of 60 calls per minute per API key; how the

@@ -1,7 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, msp.antivirus developers
+# Copyright: (c) 2026, msp.antivirus contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-# SPDX-License-Identifier: GPL-3.0-or-later
 """Tests of the emulator's services for the rest of the toolkit, over real HTTP: definitions update,
 threats and quarantine (N-sight), scan, update and groups (WFBSS)."""
 from __future__ import (absolute_import, division, print_function)

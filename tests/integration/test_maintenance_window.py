@@ -1,7 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, msp.antivirus developers
+# Copyright: (c) 2026, msp.antivirus contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-# SPDX-License-Identifier: GPL-3.0-or-later
 """The role msp.antivirus.maintenance_window through the collection playbook msp.antivirus.pause_patch_resume.
 
 Real ansible-playbook runs over several local hosts, each mapped to an emulator device:

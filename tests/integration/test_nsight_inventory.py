@@ -1,7 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, msp.antivirus developers
+# Copyright: (c) 2026, msp.antivirus contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-# SPDX-License-Identifier: GPL-3.0-or-later
 """The inventory plugin msp.antivirus.nsight against the emulator: real ansible-inventory and ansible-playbook runs.
 
 The emulator holds 16 devices (1001-1016) of 3 clients (101 Northwind Dental, 102 Contoso Logistics,

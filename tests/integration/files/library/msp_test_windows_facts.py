@@ -1,7 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, msp.antivirus developers
+# Copyright: (c) 2026, msp.antivirus contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-# SPDX-License-Identifier: GPL-3.0-or-later
 """Test-only facts module: the host says it is Windows, though it is reached over a local connection.
 
 A host with the variable ``ansible_facts_modules: [msp_test_windows_facts]`` gathers these facts instead of
