@@ -196,3 +196,18 @@ class CallBudget:
         return ["N-sight call budget: {0} call(s) waited more than {1:g} s for a free slot (longest {2:.1f} s); "
                 "rate_limit allows {3} calls a minute, shared by every task and run that uses this server and "
                 "key.".format(len(waits), NOTABLE_WAIT_SECONDS, max(waits), self.limit)]
+
+
+class DeviceBudget:
+    """A CallBudget counted in devices that take up to ``calls_per_device`` calls each, for sizing the batches of
+    a bulk task whose devices may cost more than one call (an engine found on the second read)."""
+
+    def __init__(self, budget, calls_per_device):
+        self.budget = budget
+        self.calls_per_device = calls_per_device
+
+    def free_slots(self, within=0.0):
+        return self.budget.free_slots(within) // self.calls_per_device
+
+    def seconds_until(self, calls):
+        return self.budget.seconds_until(calls * self.calls_per_device)

@@ -206,5 +206,32 @@ class NsightClient:
     def list_mav_scans(self, deviceid, details="NO", engine_version=None):
         return self.rows("list_mav_scans", "items", "scan", deviceid=deviceid, details=details, v=engine_version)
 
+    def any_rows(self, service, container="items", **params):
+        """Call a listing service whose row element is not documented and return every child element of
+        ``<container>``, whatever its name, as the service gave it: a dict for a row with fields, and
+        ``{name: text}`` for a row that holds only text. Rows of one name keep their order."""
+        reply = self.require_ok(self.call(service, **params))
+        holder = reply.result.get(container)
+        if holder is None or (isinstance(holder, str) and not holder.strip()):
+            return []
+        if not isinstance(holder, dict):
+            raise ResponseParseError("N-sight answered {0} with an unexpected <{1}> element: {2}".format(
+                service, container, http_client.excerpt(str(holder), self.redact)))
+        found = []
+        for name, value in holder.items():
+            if name.startswith(("@", "#")):
+                continue  # attributes and stray text of the container, not rows
+            for item in as_list(value):
+                found.append(item if isinstance(item, dict) else {name: item})
+        return found
+
+    def list_mav_threats(self, deviceid, engine_version=None):
+        """list_mav_threats rows (fields undocumented), raw."""
+        return self.any_rows("list_mav_threats", deviceid=deviceid, v=engine_version)
+
+    def list_mav_quarantine(self, deviceid, items="CURRENT", engine_version=None):
+        """list_mav_quarantine rows (fields undocumented), raw; ``items`` is CURRENT, PREVIOUS or ALL."""
+        return self.any_rows("list_mav_quarantine", deviceid=deviceid, items=items, v=engine_version)
+
     def close(self):
         self.transport.close()

@@ -31,6 +31,7 @@ from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
 
 DEFAULT_URL = "https://cspi.trendmicro.com"
 RESET_TYPES = ("counter", "livestatus")
+SCAN_TYPES = ("start", "stop")
 # The nine events a livestatus reset knows, as documented for commands/reset.
 RESET_EVENTS = (
     "virus_incidents", "spyware_incidents", "wtp_incidents", "urlfilter_incidents", "behavior_monitoring_incidents",
@@ -163,6 +164,32 @@ class WfbssClient:
         if events:
             params["events"] = ",".join(events)
         return self._task("commands/reset", self.request("POST", "commands/reset", params=params))
+
+    def scan(self, scan_type, cids, gids=None):
+        """POST commands/scan (type start or stop) for at most 10 cids, optionally only groups ``gids``;
+        returns the task ``{"id", "status"}`` it answers."""
+        params = {"type": scan_type, "cids": ",".join(cids)}
+        if gids:
+            params["gids"] = ",".join(gids)
+        return self._task("commands/scan", self.request("POST", "commands/scan", params=params))
+
+    def update(self, cids, gids=None):
+        """POST commands/update for at most 10 cids, optionally only groups ``gids``; returns its task."""
+        params = {"cids": ",".join(cids)}
+        if gids:
+            params["gids"] = ",".join(gids)
+        return self._task("commands/update", self.request("POST", "commands/update", params=params))
+
+    def customer_groups(self, cids):
+        """GET customers/groups for at most 10 cids: the documented ``customers[]`` entries, each with its
+        ``groups[]`` ``{id, name, type}``, as the service gave them (shape checked, values not)."""
+        answer = self.request("GET", "customers/groups", params={"cids": ",".join(cids)})
+        customers = answer.get("customers") if isinstance(answer, dict) else None
+        if not isinstance(customers, list) or not all(
+                isinstance(customer, dict) and isinstance(customer.get("groups", []), list) for customer in customers):
+            raise ResponseParseError("WFBSS answered customers/groups without the documented customers[].groups[] "
+                                     "list: {0}".format(http_client.excerpt(json.dumps(answer), self.redact)))
+        return customers
 
     def _task(self, path, answer):
         """The documented ``{"task": {"id", "status"}}`` answer of a command, its shape checked."""

@@ -163,25 +163,12 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.msp.antivirus.plugins.module_utils.arguments import WFBSS_CONNECTION_ARGS, wfbss_client_args
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
     InvalidOptionError,
-    MspAntivirusError,
-    failure_result,
     fail_on_missing_libraries,
     run_module,
 )
 from ansible_collections.msp.antivirus.plugins.module_utils.http_client import missing_libraries
-from ansible_collections.msp.antivirus.plugins.module_utils.wfbss import RESET_EVENTS, RESET_TYPES, WfbssClient, batches
-
-
-def customer_ids(params):
-    """The cids to reset, validated before any API call, duplicates dropped in order."""
-    cids = [cid.strip() for cid in params["cids"]]
-    if not cids:
-        raise InvalidOptionError("cids is empty: list at least one WFBSS customer id.")
-    bad = [cid for cid in cids if not cid or "," in cid]
-    if bad:
-        raise InvalidOptionError("cids must be single, non-empty customer ids (the API joins them with commas); "
-                                 "fix {0}.".format(", ".join(repr(cid) for cid in bad)))
-    return list(dict.fromkeys(cids))
+from ansible_collections.msp.antivirus.plugins.module_utils.wfbss import RESET_EVENTS, RESET_TYPES, WfbssClient
+from ansible_collections.msp.antivirus.plugins.module_utils.wfbss_commands import cid_batches, send_commands
 
 
 def reset_events(params):
@@ -199,40 +186,17 @@ def reset_events(params):
 
 def commands(params):
     """The cids of each command, at most 10 each, and the events; bad input fails here, before any API call."""
-    return batches(customer_ids(params)), reset_events(params)
+    return cid_batches(params["cids"]), reset_events(params)
 
 
 def run(module, client):
     """The commands sent and their tasks; ``failed=True`` when a command failed, with what was not reset."""
     params = module.params
-    cid_batches, events = commands(params)
-    result = dict(changed=True, tasks=[], batches=cid_batches)
+    command_batches, events = commands(params)
     what = "{0} reset command(s) of type {1} for {2} customer(s).".format(
-        len(cid_batches), params["type"], sum(len(cids) for cids in cid_batches))
-    if module.check_mode:
-        return dict(result, msg="Would send " + what)
-    for cids in cid_batches:
-        try:
-            task = client.reset(params["type"], cids, events)
-        except MspAntivirusError as error:
-            return stopped(error, result)
-        result["tasks"].append(dict(task, cids=cids))
-    return dict(result, msg="Sent " + what)
-
-
-def stopped(error, result):
-    """A command failed: the tasks already created are real changes, reported beside what was not reset."""
-    cid_batches, sent = result["batches"], len(result["tasks"])
-    not_reset = cid_batches[sent:]
-    if error.outcome_unknown:
-        # Sent, answer lost: WFBSS may have carried it out.
-        result["unconfirmed"], not_reset = not_reset[0], not_reset[1:]
-    result["not_reset"] = [cid for cids in not_reset for cid in cids]
-    result["changed"] = sent > 0 or "unconfirmed" in result
-    result = failure_result(error, **result)
-    if len(cid_batches) > 1:
-        result["msg"] += " {0} of {1} command(s) were sent before this one.".format(sent, len(cid_batches))
-    return result
+        len(command_batches), params["type"], sum(len(cids) for cids in command_batches))
+    return send_commands(command_batches, lambda cids: client.reset(params["type"], cids, events), what,
+                         module.check_mode, not_sent_key="not_reset")
 
 
 def build_module():

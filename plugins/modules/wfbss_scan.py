@@ -1,0 +1,202 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, msp.antivirus contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: wfbss_scan
+short_description: Start or stop Trend Micro WFBSS scans of customers' devices
+version_added: 1.0.0
+description:
+  - Sends the WFBSS service-management API command C(POST commands/scan) for the given customers, which starts
+    (O(type=start)) or stops (O(type=stop)) a scan of their devices, of every group or of the groups O(gids) names.
+  - The command is asynchronous. The module returns the task each command answered, with the status it had then
+    (normally C(PENDING)). The API documents no way to read a task's later status.
+  - A command takes at most 10 customer ids, so more than 10 O(cids) are sent as several commands, one after the
+    other over one connection, O(gids) with each. If a command fails, the ones after it are not sent; the result
+    lists the tasks already created and the customers not sent.
+  - Every run sends its commands and reports C(changed=true); the API gives no state to compare with.
+  - Runs on the controller; in a play about managed hosts, delegate it to C(localhost) and run it once.
+author:
+  - msp.antivirus contributors (@msp)
+requirements:
+  - requests
+extends_documentation_fragment:
+  - msp.antivirus.wfbss
+  - msp.antivirus.connection
+  - msp.antivirus.attributes
+  - msp.antivirus.attributes.WFBSS
+attributes:
+  check_mode:
+    description: Sends nothing and reports C(changed=true), with the commands that would be sent in RV(batches).
+    support: full
+options:
+  type:
+    description:
+      - V(start) starts a scan, V(stop) stops the running one.
+    type: str
+    required: true
+    choices: [start, stop]
+  cids:
+    description:
+      - The customer ids (cids), the C(id) of each customer that M(msp.antivirus.wfbss_customer_info) lists.
+      - Duplicates are dropped; an empty id or one holding a comma is refused.
+    type: list
+    elements: str
+    required: true
+  gids:
+    description:
+      - Only these groups of the customers, by group id (the C(id) of a group that M(msp.antivirus.wfbss_group_info)
+        lists). Omit it for every group.
+      - Sent with every command when O(cids) need several. Duplicates are dropped; an empty list, an empty id or one
+        holding a comma is refused.
+    type: list
+    elements: str
+seealso:
+  - module: msp.antivirus.wfbss_group_info
+  - module: msp.antivirus.wfbss_customer_info
+  - name: WFBSS service-management API
+    description: Trend Micro's description of the SMPI API, its authentication and commands.
+    link: https://docs.trendmicro.com/en-us/documentation/article/trend-micro-worry-free-business-security-services-service-management-api
+"""
+
+EXAMPLES = r"""
+- name: Start a scan of two customers' devices after the maintenance window
+  msp.antivirus.wfbss_scan:
+    access_token: "{{ wfbss_access_token }}"
+    secret_key: "{{ wfbss_secret_key }}"
+    type: start
+    cids:
+      - 640FE47F-5118-4D79-8221-A35D0DE2EE2C
+      - 549390C2-61B3-417E-B1F0-8955A63C08F3
+  delegate_to: localhost
+  run_once: true
+
+- name: Find the groups of a customer
+  msp.antivirus.wfbss_group_info:
+    cids: [640FE47F-5118-4D79-8221-A35D0DE2EE2C]
+  register: groups
+
+- name: Stop the scan of its servers only, connection options set once for the play
+  msp.antivirus.wfbss_scan:
+    type: stop
+    cids: [640FE47F-5118-4D79-8221-A35D0DE2EE2C]
+    gids: "{{ groups.groups | selectattr('type', 'equalto', 'server') | map(attribute='id') | list }}"
+  module_defaults:
+    group/msp.antivirus.wfbss:
+      url: "{{ wfbss_url }}"
+      access_token: "{{ wfbss_access_token }}"
+      secret_key: "{{ wfbss_secret_key }}"
+  delegate_to: localhost
+  run_once: true
+"""
+
+RETURN = r"""
+msg:
+  description: What was sent, or what failed and what to check.
+  returned: always
+  type: str
+  sample: Sent 1 scan command(s) of type start for 2 customer(s).
+tasks:
+  description:
+    - One entry per command that WFBSS accepted, in the order sent. Empty in check mode.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: The asynchronous task's id.
+      type: str
+      returned: always
+      sample: 4cab9d44-ea63-41dd-9215-ac261a3bdcff
+    status:
+      description: The task's status as the command answered it, one of C(PENDING), C(STARTED), C(SUCCESS), C(FAILURE), C(REVOKED).
+      type: str
+      returned: always
+      sample: PENDING
+    cids:
+      description: The customer ids of this command.
+      type: list
+      elements: str
+      returned: always
+      sample: [640FE47F-5118-4D79-8221-A35D0DE2EE2C, 549390C2-61B3-417E-B1F0-8955A63C08F3]
+batches:
+  description: The customer ids of each command, sent or (in check mode) to be sent, at most 10 each.
+  returned: always
+  type: list
+  elements: list
+  sample: [[640FE47F-5118-4D79-8221-A35D0DE2EE2C, 549390C2-61B3-417E-B1F0-8955A63C08F3]]
+not_sent:
+  description:
+    - The customer ids of the failed command and of every command not sent after it.
+    - A command whose answer was lost is not counted here but in RV(unconfirmed).
+  returned: on failure after the customer ids were validated
+  type: list
+  elements: str
+  sample: [549390C2-61B3-417E-B1F0-8955A63C08F3]
+unconfirmed:
+  description:
+    - The customer ids of a command that was sent but whose answer was lost (a timeout, a dropped connection).
+      WFBSS may have carried it out; it was not sent again, so that no command is sent twice. Check these customers
+      in the console before running the task again.
+  returned: on failure, when the failed command's answer was lost
+  type: list
+  elements: str
+  sample: [640FE47F-5118-4D79-8221-A35D0DE2EE2C]
+http_status:
+  description: The HTTP status of the failed command.
+  returned: when WFBSS answered an error
+  type: int
+  sample: 401
+error_subject:
+  description: The C(error_subject) of the WFBSS error answer, such as C(AuthenticationFailureSignature).
+  returned: when WFBSS answered an error that has one
+  type: str
+  sample: AuthenticationFailureSignature
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.msp.antivirus.plugins.module_utils.arguments import WFBSS_CONNECTION_ARGS, wfbss_client_args
+from ansible_collections.msp.antivirus.plugins.module_utils.errors import fail_on_missing_libraries, run_module
+from ansible_collections.msp.antivirus.plugins.module_utils.http_client import missing_libraries
+from ansible_collections.msp.antivirus.plugins.module_utils.wfbss import SCAN_TYPES, WfbssClient
+from ansible_collections.msp.antivirus.plugins.module_utils.wfbss_commands import cid_batches, group_ids, send_commands
+
+
+def commands(params):
+    """The cids of each command, at most 10 each, and the gids; bad input fails here, before any API call."""
+    return cid_batches(params["cids"]), group_ids(params["gids"])
+
+
+def run(module, client):
+    """The commands sent and their tasks; ``failed=True`` when a command failed, with what was not sent."""
+    params = module.params
+    command_batches, gids = commands(params)
+    what = "{0} scan command(s) of type {1} for {2} customer(s).".format(
+        len(command_batches), params["type"], sum(len(cids) for cids in command_batches))
+    return send_commands(command_batches, lambda cids: client.scan(params["type"], cids, gids), what, module.check_mode)
+
+
+def build_module():
+    argument_spec = dict(
+        type=dict(type="str", required=True, choices=list(SCAN_TYPES)),
+        cids=dict(type="list", elements="str", required=True),
+        gids=dict(type="list", elements="str"),
+        **WFBSS_CONNECTION_ARGS
+    )
+    return AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+
+
+def main():
+    module = build_module()
+    fail_on_missing_libraries(module, missing_libraries())
+    run_module(module, run, lambda params: WfbssClient(**wfbss_client_args(params)), validate=commands)
+
+
+if __name__ == "__main__":
+    main()
