@@ -1,7 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, msp.antivirus developers
+# Copyright: (c) 2026, msp.antivirus contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-# SPDX-License-Identifier: GPL-3.0-or-later
 """Tests of the emulator itself, over real HTTP: python -m pytest tests/emulator"""
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
@@ -30,11 +29,13 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+from emulator_credentials import NSIGHT_API_KEY as NSIGHT_KEY  # noqa: E402
+from emulator_credentials import WFBSS_ACCESS_TOKEN as WFBSS_TOKEN  # noqa: E402
+from emulator_credentials import WFBSS_SECRET_KEY as WFBSS_SECRET  # noqa: E402
 from server import Emulator  # noqa: E402
 
-NSIGHT_KEY = "emu-nsight-key-5f2c9a7e"
-WFBSS_TOKEN = "0c8d7e2a-3b1f-4a6e-9d55-7f0e4b2c1a90"
-WFBSS_SECRET = "emu-wfbss-secret-8b3d1e6f"
+# The key holds "+", "/", "=" and "%": written into a URL by hand, it must be quoted.
+QUOTED_NSIGHT_KEY = urllib.parse.quote(NSIGHT_KEY, safe="")
 WFBSS_BASE = "/SMPI/v2.8/service/wfbss/api/"
 NOT_RUNNING = "Cannot execute action : scan is not running."
 ALL_EVENTS = [
@@ -208,15 +209,25 @@ def test_invalid_parameter_is_error_4(emulator, params, invalid):
 
 
 def test_wrong_path_is_forbidden_html(emulator):
-    answer = send("GET", emulator.url + "/api/v2/?apikey=" + NSIGHT_KEY)
+    answer = send("GET", emulator.url + "/api/v2/?apikey=" + QUOTED_NSIGHT_KEY)
     assert answer.status == 403
     assert answer.headers["Content-Type"].startswith("text/html")
     assert send("POST", emulator.url + "/api/?service=list_clients", b"").status == 403
 
 
+def test_key_that_url_encoding_changes_is_read_decoded(emulator):
+    # requests (and urlencode) send "+" as %2B: the key arrives whole. A raw "+" in a query means a space.
+    assert set("+/=%") <= set(NSIGHT_KEY)
+    assert QUOTED_NSIGHT_KEY != NSIGHT_KEY and "%2B" in QUOTED_NSIGHT_KEY
+    root = nsight_xml(emulator, service="list_clients")
+    assert root.get("status") == "OK"
+    raw = send("GET", emulator.url + "/api/?service=list_clients&apikey=" + NSIGHT_KEY.replace("%", "%25"))
+    assert_error(raw.xml(), 3, "Login failed: invalid API key (or wrong regional server)")
+
+
 def test_both_api_paths_answer(emulator):
     for path in ("/api", "/api/"):
-        answer = send("GET", emulator.url + path + "?service=list_clients&apikey=" + NSIGHT_KEY)
+        answer = send("GET", emulator.url + path + "?service=list_clients&apikey=" + QUOTED_NSIGHT_KEY)
         assert answer.xml().get("status") == "OK"
 
 

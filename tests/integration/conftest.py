@@ -1,7 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, msp.antivirus developers
+# Copyright: (c) 2026, msp.antivirus contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-# SPDX-License-Identifier: GPL-3.0-or-later
 """Fixtures for the integration tests: real ansible runs of msp.antivirus against the API emulator.
 
 - ``emulator``: the emulator with fresh state (one server per session, reset before each test):
@@ -11,8 +10,10 @@
 - ``run_playbook(tasks_or_playbook, check=False, verbosity=0, extra_env=None, extra_args=())`` and
   ``run_adhoc(module, args, ...)``: run ansible-playbook / ansible with the NSIGHT_* and WFBSS_*
   variables pointing at the emulator; return an ``AnsibleRun`` (``.rc``, ``.stdout``, ``.stderr``,
-  ``.results``, ``.task(name)``, ``.result(name)``, ``.assert_rc(0)``). See harness.py.
-- ``assert_no_secrets(*texts)``: fails if any emulator credential appears in the texts.
+  ``.results``, ``.task(name)``, ``.result(name)``, ``.assert_rc(0)``, ``.files_text()``: the ansible log,
+  fact cache and results the run wrote in its directory). See harness.py.
+- ``assert_no_secrets(*texts)``: fails if any emulator credential appears in the texts, literally or
+  URL-encoded; give it ``run.output, run.results, run.files_text()``.
 
 Run with ``make integration`` or, in a virtualenv with ansible-core, ``python -m pytest tests/integration``.
 """

@@ -1,11 +1,13 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, msp.antivirus developers
+# Copyright: (c) 2026, msp.antivirus contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-# SPDX-License-Identifier: GPL-3.0-or-later
 """Integration-test harness: the API emulator, real ansible-playbook / ansible runs, secret checks.
 
 conftest.py turns these into fixtures (emulator, run_playbook, run_adhoc, assert_no_secrets);
 tests may also import from here directly (``from harness import assert_no_secrets``).
+
+Every run writes, inside its own directory, an ansible log (ANSIBLE_LOG_PATH) and a jsonfile fact
+cache beside the results file; ``run.files_text()`` gives all of it to ``assert_no_secrets``.
 """
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
@@ -18,6 +20,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from urllib.parse import quote, quote_plus
 
 import yaml
 
@@ -44,18 +47,34 @@ SECRETS = {
 
 # ---- secrets ------------------------------------------------------------------------
 
+def secret_forms(secret):
+    """(name, text) of every form a secret may leak in: literal, and URL-encoded as a query value
+    (``quote`` with nothing safe, as requests sends it), as a path (``quote``, "/" kept) and as a form
+    (``quote_plus``, a space as "+"). The emulator's secrets differ in each form (emulator_credentials.py)."""
+    forms = [('literal', secret)]
+    for name, encoded in (('URL-encoded', quote(secret, safe='')), ('path-encoded', quote(secret)),
+                          ('form-encoded', quote_plus(secret))):
+        if encoded not in [text for _, text in forms]:
+            forms.append((name, encoded))
+    return forms
+
+
 def assert_no_secrets(*texts):
-    """Fail if any emulator credential appears in the given texts (str, bytes, or anything JSON can dump)."""
+    """Fail if any emulator credential appears, in any form of ``secret_forms``, in the given texts
+    (str, bytes, or anything JSON can dump: results, ``run.files_text()``...)."""
     for number, text in enumerate(texts):
         if isinstance(text, bytes):
             text = text.decode('utf-8', 'replace')
         elif not isinstance(text, str):
             text = json.dumps(text, default=str)
         for label, secret in SECRETS.items():
-            where = text.find(secret)
-            if where >= 0:
-                excerpt = text[max(0, where - 80):where + len(secret) + 40].replace(secret, '<%s>' % label.upper())
-                raise AssertionError('the %s leaked into text #%d, near: ...%s...' % (label, number, excerpt))
+            for form, leaked in secret_forms(secret):
+                where = text.find(leaked)
+                if where >= 0:
+                    excerpt = text[max(0, where - 80):where + len(leaked) + 40].replace(
+                        leaked, '<%s, %s>' % (label.upper(), form))
+                    raise AssertionError('the %s leaked (%s) into text #%d, near: ...%s...'
+                                         % (label, form, number, excerpt))
 
 
 # ---- task results ---------------------------------------------------------------------
@@ -176,15 +195,61 @@ class AnsibleRun:
     ``results`` holds one dict per task result, in order: ``task`` (name), ``action``,
     ``host``, ``status`` (ok, changed, failed, skipped, unreachable), ``ignore_errors``
     and ``result`` (the module's result dict, as callbacks see it).
+
+    ``log_path`` is the ansible log, ``fact_cache`` the jsonfile fact cache directory; ``files()``
+    and ``files_text()`` hold what the run wrote (the inputs the harness wrote are left out).
     """
 
-    def __init__(self, command, rc, stdout, stderr, results, workdir):
+    def __init__(self, command, rc, stdout, stderr, results, workdir, log_path=None, fact_cache=None):
         self.command = command
         self.rc = rc
         self.stdout = stdout
         self.stderr = stderr
         self.results = results
         self.workdir = workdir
+        self.log_path = log_path
+        self.fact_cache = fact_cache
+
+    def files(self, without=()):
+        """{path: text} of every file the run wrote: everything in its directory but the harness's inputs
+        (RUN_INPUTS), and the log and fact cache wherever extra_env put them. ``without`` leaves out paths
+        that start with one of its entries (relative to the run directory, such as FACT_CACHE_DIR)."""
+        skipped = [os.path.join(self.workdir, name) for name in RUN_INPUTS]
+        skipped += [os.path.join(self.workdir, name) for name in without]
+        places = [self.workdir] + [place for place in (self.log_path, self.fact_cache)
+                                   if place and not is_inside(place, self.workdir)]
+        found = {}
+        for place in places:
+            paths = [place] if os.path.isfile(place) else [
+                os.path.join(root, name) for root, _dirs, names in os.walk(place) for name in names]
+            for path in sorted(paths):
+                if any(path == skip or is_inside(path, skip) for skip in skipped):
+                    continue
+                with open(path, 'rb') as written:
+                    found[path] = written.read().decode('utf-8', 'replace')
+        return found
+
+    def files_text(self, without=()):
+        """The text of ``files()``, each file under a header line naming it: pass it to assert_no_secrets."""
+        return ''.join('=== %s ===\n%s\n' % (os.path.relpath(path, self.workdir), text)
+                       for path, text in self.files(without).items())
+
+    def log_text(self):
+        with open(self.log_path) as log_file:
+            return log_file.read()
+
+    def cached_facts(self, host='localhost'):
+        """The facts the jsonfile fact cache holds for a host (plain values), or None."""
+        # ansible-core 2.17 writes plain JSON to <host>; 2.19+ writes s1_<host>, a JSON payload of tagged values.
+        for name in (host, 's1_' + host):
+            path = os.path.join(self.fact_cache, name)
+            if os.path.exists(path):
+                with open(path) as cache_file:
+                    facts = json.load(cache_file)
+                if isinstance(facts, dict) and '__payload__' in facts:
+                    facts = json.loads(facts['__payload__'])
+                return untagged(facts)
+        return None
 
     @property
     def output(self):
@@ -217,8 +282,33 @@ class AnsibleRun:
         return '<AnsibleRun rc=%d, %d task results>' % (self.rc, len(self.results))
 
 
+def untagged(value):
+    """A value of ansible-core 2.19+'s serialized form without its tags ({"value": ..., "__ansible_type": ...})."""
+    if isinstance(value, dict):
+        if '__ansible_type' in value and 'value' in value:
+            return untagged(value['value'])
+        return dict((key, untagged(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return [untagged(item) for item in value]
+    return value
+
+
+def is_inside(path, directory):
+    return os.path.abspath(path).startswith(os.path.abspath(directory) + os.sep)
+
+
+# What the harness itself writes into a run directory before the run; the rest is the run's doing.
+RUN_INPUTS = ('ansible.cfg', 'inventory.ini', 'playbook.yml')
+LOG_FILE = 'ansible.log'
+FACT_CACHE_DIR = 'fact-cache'
+
+
 class AnsibleRunner:
-    """Runs real ansible-playbook / ansible processes against the emulator, each in its own directory."""
+    """Runs real ansible-playbook / ansible processes against the emulator, each in its own directory.
+
+    Each run logs to ``ansible.log`` and caches facts (jsonfile) in ``fact-cache/`` of its directory,
+    so that tests can look for secrets there too; facts are gathered only where a play asks for it.
+    """
 
     def __init__(self, tmp_path, emulator=None, timeout=300):
         self.tmp_path = str(tmp_path)
@@ -277,7 +367,14 @@ class AnsibleRunner:
             'ANSIBLE_LOCAL_TEMP': os.path.join(workdir, 'ansible-local-tmp'),
             'ANSIBLE_REMOTE_TEMP': os.path.join(workdir, 'ansible-remote-tmp'),
             'ANSIBLE_RETRY_FILES_ENABLED': '0',
+            'ANSIBLE_LOG_PATH': os.path.join(workdir, LOG_FILE),
+            'ANSIBLE_CACHE_PLUGIN': 'jsonfile',
+            'ANSIBLE_CACHE_PLUGIN_CONNECTION': os.path.join(workdir, FACT_CACHE_DIR),
             'ANSIBLE_HOST_KEY_CHECKING': '0',
+            # Pacing off for tests that are not about the call budget (they set NSIGHT_RATE_LIMIT
+            # themselves); its state, when on, stays in the run's own folder, never in $HOME.
+            'NSIGHT_RATE_LIMIT': '0',
+            'NSIGHT_BUDGET_DIR': os.path.join(workdir, 'nsight-budget'),
             'PYTHONUNBUFFERED': '1',
         })
         for name, value in (extra_env or {}).items():
@@ -307,7 +404,8 @@ class AnsibleRunner:
             raise AssertionError('%s did not finish in %ds\n--- stdout ---\n%s\n--- stderr ---\n%s'
                                  % (' '.join(command), self.timeout, expired.stdout, expired.stderr))
         return AnsibleRun(command, finished.returncode, finished.stdout, finished.stderr,
-                          read_results(env['MSP_TEST_RESULTS_FILE']), workdir)
+                          read_results(env['MSP_TEST_RESULTS_FILE']), workdir,
+                          log_path=env.get('ANSIBLE_LOG_PATH'), fact_cache=env.get('ANSIBLE_CACHE_PLUGIN_CONNECTION'))
 
 
 def read_results(path):

@@ -1,10 +1,13 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, msp.antivirus developers
+# Copyright: (c) 2026, msp.antivirus contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-# SPDX-License-Identifier: GPL-3.0-or-later
 """Smoke tests of the integration harness itself (conftest.py, harness.py, the results callback)."""
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
+
+import json
+import os
+from urllib.parse import quote, quote_plus
 
 import pytest
 
@@ -29,7 +32,7 @@ def test_playbook_results_and_emulator_reachable(emulator, run_playbook, assert_
     assert run.task('Fail on purpose')['ignore_errors'] is True
     assert run.results[0]['host'] == 'localhost'
     assert 'PLAY RECAP' in run.stdout
-    assert_no_secrets(run.stdout, run.stderr, run.results)
+    assert_no_secrets(run.stdout, run.stderr, run.results, run.files_text())
 
 
 def test_environment_points_at_emulator(emulator, run_playbook):
@@ -73,9 +76,79 @@ def test_assert_no_secrets_catches_each_credential(emulator):
         assert secret not in str(caught.value)
 
 
+def test_test_secrets_change_under_url_encoding(emulator):
+    # Otherwise a leak in encoded form would look like no leak at all.
+    secrets = (emulator.nsight_api_key, emulator.wfbss_access_token, emulator.wfbss_secret_key)
+    for secret in secrets:
+        assert quote(secret, safe='') != secret and quote(secret) != secret and quote_plus(secret) != secret
+        assert set('+/=%') <= set(secret), secret
+    # One secret holds a space, so that quote and quote_plus differ too.
+    assert any(quote(secret, safe='') != quote_plus(secret) for secret in secrets)
+
+
+@pytest.mark.parametrize('label', sorted(harness.SECRETS))
+@pytest.mark.parametrize('encode', [
+    lambda secret: secret,
+    lambda secret: quote(secret, safe=''),
+    quote,
+    quote_plus,
+    lambda secret: json.dumps({'key': secret}),
+], ids=['literal', 'quote-nothing-safe', 'quote', 'quote_plus', 'inside-json'])
+def test_assert_no_secrets_catches_every_encoded_form(label, encode):
+    secret = harness.SECRETS[label]
+    leaked = encode(secret)
+    for text in ('GET /x?y=' + leaked + '&z=1', leaked.encode('utf-8'), {'msg': ['excerpt: ' + leaked]}):
+        with pytest.raises(AssertionError) as caught:
+            harness.assert_no_secrets('clean', text)
+        assert 'the %s leaked' % label in str(caught.value) and 'text #1' in str(caught.value)
+        assert leaked not in str(caught.value) and secret not in str(caught.value)
+
+
+def test_every_run_writes_its_log_and_fact_cache_in_its_directory(run_playbook, run_adhoc):
+    run = run_playbook([
+        {'name': 'Cache a fact', 'ansible.builtin.set_fact': {'harness_probe': 'cached-4f1e', 'cacheable': True}},
+    ]).assert_rc(0)
+    assert run.log_path == os.path.join(run.workdir, 'ansible.log')
+    assert run.fact_cache == os.path.join(run.workdir, 'fact-cache')
+    assert 'TASK [Cache a fact]' in run.log_text()
+    assert run.cached_facts()['harness_probe'] == 'cached-4f1e'
+    written = set(os.path.relpath(path, run.workdir) for path in run.files())
+    assert {'ansible.log', 'results.jsonl'} <= written
+    assert any(name.startswith('fact-cache' + os.sep) and name.endswith('localhost') for name in written), written
+    # The harness's own inputs are not what the run wrote.
+    assert not written & set(harness.RUN_INPUTS)
+    text = run.files_text()
+    assert '=== ansible.log ===' in text and 'TASK [Cache a fact]' in text
+    assert '=== fact-cache/' in text and 'cached-4f1e' in text
+    assert 'cached-4f1e' not in run.files_text(without=['fact-cache', 'results.jsonl', 'ansible.log'])
+
+    adhoc = run_adhoc('ansible.builtin.debug', {'msg': 'ad hoc logged'}).assert_rc(0)
+    assert adhoc.workdir != run.workdir and 'ad hoc logged' in adhoc.log_text()
+    # Gathering stays off unless a play asks for it: nothing was cached for localhost.
+    assert not adhoc.cached_facts()
+
+
+def test_secret_written_only_to_a_file_of_the_run_is_caught(emulator, run_playbook):
+    # no_log keeps it out of the output and the results; the fact cache still holds it, URL-encoded.
+    run = run_playbook([
+        {'name': 'Cache an encoded key', 'no_log': True, 'ansible.builtin.set_fact': {
+            'cacheable': True, 'leaky': "{{ lookup('ansible.builtin.env', 'TEST_ENCODED_KEY') }}"}},
+    ], extra_env={'TEST_ENCODED_KEY': quote(emulator.nsight_api_key, safe='')}).assert_rc(0)
+    harness.assert_no_secrets(run.stdout, run.stderr, run.results)
+    with pytest.raises(AssertionError) as caught:
+        harness.assert_no_secrets(run.files_text())
+    assert 'the N-sight API key leaked (URL-encoded)' in str(caught.value)
+    assert 'leaky' in str(caught.value)
+
+
 def test_gathered_environment_is_not_recorded(emulator, run_playbook, assert_no_secrets):
     run = run_playbook('- hosts: localhost\n  gather_facts: true\n  gather_subset: [min]\n  tasks: []\n')
     run.assert_rc(0)
     facts = run.result('Gathering Facts')['ansible_facts']
     assert 'ansible_env' in facts and 'NSIGHT_API_KEY' not in facts['ansible_env']
-    assert_no_secrets(run.stdout, run.stderr, run.results)
+    assert facts['ansible_env'].startswith('(omitted by msp_test_results')
+    # The environment was gathered, credentials and all (ansible's fact cache keeps it as gathered):
+    # only the callback's omission keeps it out of the results.
+    cached = run.cached_facts()
+    assert cached['ansible_env']['NSIGHT_API_KEY'] == emulator.nsight_api_key
+    assert_no_secrets(run.stdout, run.stderr, run.results, run.files_text(without=[harness.FACT_CACHE_DIR]))
