@@ -1,7 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, msp.antivirus developers
+# Copyright: (c) 2026, msp.antivirus contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-# SPDX-License-Identifier: GPL-3.0-or-later
 """msp.antivirus.nsight_mav_scan_info against the emulator: real ansible-playbook runs, real HTTP.
 
 Fixed devices (tests/emulator/README.md): 1001 Bitdefender running, 1002 VIPRE running,
@@ -167,11 +166,15 @@ def test_errors_and_bad_input(emulator, run_playbook):
     assert 'deviceid must be a positive integer' in run.result('Device id zero')['msg']
     assert 'got 0' in run.result('Device id zero')['msg']
     assert 'positive integers' in run.result('Negative id in a list')['msg']
+    assert 'deviceids must hold positive integers' in run.result('Negative id in a list')['msg']
     assert '-5' in run.result('Negative id in a list')['msg']
     assert 'mutually exclusive' in run.result('Both deviceid and deviceids')['msg']
+    assert 'mutually exclusive: deviceid|deviceids' in run.result('Both deviceid and deviceids')['msg']
     assert 'Give deviceid' in run.result('No device at all')['msg']
+    assert 'Give deviceid (one device) or deviceids (several)' in run.result('No device at all')['msg']
     assert 'deviceids is empty' in run.result('Empty list')['msg']
     assert 'engine' in run.result('Unknown engine')['msg'] and 'norton' in run.result('Unknown engine')['msg']
+    assert 'value of engine must be one of: auto, bitdefender, vipre, got: norton' in run.result('Unknown engine')['msg']
 
     # Only the unknown device reached the API; every bad input was refused before any request.
     calls = emulator.calls()
@@ -188,7 +191,7 @@ def test_wrong_key_says_what_to_check(emulator, run_playbook, assert_no_secrets)
     # One call: an error is not retried, and Bitdefender's empty answer is not mistaken for "try VIPRE".
     assert [(call['service'], call['api_status']) for call in emulator.calls()] == [('list_mav_scans', 'FAIL')]
     assert 'not-the-key' not in run.output and 'not-the-key' not in str(run.results)
-    assert_no_secrets(run.stdout, run.stderr, run.results)
+    assert_no_secrets(run.stdout, run.stderr, run.results, run.files_text())
 
 
 def test_no_secret_at_vvvv(emulator, run_playbook, assert_no_secrets):
@@ -203,5 +206,5 @@ def test_no_secret_at_vvvv(emulator, run_playbook, assert_no_secrets):
     assert run.task('Fail on an unknown device')['status'] == 'failed'
     assert 'Invalid value for parameter: deviceid' in run.result('Fail on an unknown device')['msg']
     assert 'ESTABLISH LOCAL CONNECTION' in run.stdout  # it really ran at -vvvv
-    assert_no_secrets(run.stdout, run.stderr, run.results)
+    assert_no_secrets(run.stdout, run.stderr, run.results, run.files_text())
     assert len(scan_calls(emulator.calls())) == 1 + 2 + 2 + 1

@@ -1,7 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, msp.antivirus developers
+# Copyright: (c) 2026, msp.antivirus contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-# SPDX-License-Identifier: GPL-3.0-or-later
 """msp.antivirus.wfbss_customer_info through real ansible-playbook runs against the emulator."""
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
@@ -79,7 +78,7 @@ def test_keyword_all_pages_and_check_mode(emulator, run_playbook, assert_no_secr
     pages = [{"page": str(page), "limit": "100"} for page in (1, 2, 3)]
     assert [call["params"] for call in calls] == [keyword] + pages + [keyword] + pages
     assert emulator.control("GET", "wfbss/tasks") == []
-    assert_no_secrets(run.stdout, run.stderr, run.results)
+    assert_no_secrets(run.stdout, run.stderr, run.results, run.files_text())
 
 
 def test_whole_run_in_check_mode(emulator, run_playbook):
@@ -109,7 +108,7 @@ def test_errors_are_clear_and_secret_free(emulator, run_playbook, assert_no_secr
     assert unavailable["http_status"] == 503
     malformed = failed_result(run, "Malformed answer", "not JSON", "url")
     assert "http_status" not in malformed
-    failed_result(run, "Bad api_version", "api_version", "v2.8")
+    failed_result(run, "Bad api_version", "api_version", "v2.8", "api_version '2.8' is not a version such as v2.8")
     assert "wrong-secret-for-info-77c1" not in run.output
 
     calls = customer_calls(emulator)
@@ -118,4 +117,4 @@ def test_errors_are_clear_and_secret_free(emulator, run_playbook, assert_no_secr
         ("1", 200, None), ("2", 503, "status"), ("2", 503, "status"),
         ("1", 200, "malformed"),
     ]
-    assert_no_secrets(run.stdout, run.stderr, run.results)
+    assert_no_secrets(run.stdout, run.stderr, run.results, run.files_text())
