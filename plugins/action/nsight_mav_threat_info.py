@@ -10,7 +10,7 @@ __metaclass__ = type
 
 from ansible_collections.msp.antivirus.plugins.module_utils.call_budget import DeviceBudget
 from ansible_collections.msp.antivirus.plugins.module_utils.mav import (
-    SKIPPED_BECAUSE,
+    is_fatal_result,
     skipped_listing,
     summarise_listings,
 )
@@ -39,8 +39,8 @@ class ActionModule(DeviceBatchAction):
 
     def stop_reason(self, answer):
         for item in answer["devices"]:
-            if item.get("skipped"):
-                return item["msg"].split(SKIPPED_BECAUSE, 1)[-1]
+            if is_fatal_result(item):
+                return item["msg"]
         return None
 
     def skipped(self, args, ids, reason):
