@@ -1,7 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, msp.antivirus developers
+# Copyright: (c) 2026, msp.antivirus contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-# SPDX-License-Identifier: GPL-3.0-or-later
 """msp.antivirus.wfbss_reset through real ansible-playbook / ansible runs against the emulator.
 
 Every test asserts on the module's results and on the emulator's call log. Several failure cases
@@ -104,7 +103,7 @@ def test_counter_and_livestatus_resets(emulator, run_playbook, assert_no_secrets
                     ("Counter", "Livestatus with events", "Livestatus without events")]
     assert [(task["id"], task["status"]) for task in module_tasks] == \
         [(task["id"], task["status"]) for task in created]
-    assert_no_secrets(run.stdout, run.stderr, run.results)
+    assert_no_secrets(run.stdout, run.stderr, run.results, run.files_text())
 
 
 def test_23_cids_are_sent_as_three_commands_and_duplicates_dropped(emulator, run_playbook):
@@ -126,6 +125,35 @@ def test_23_cids_are_sent_as_three_commands_and_duplicates_dropped(emulator, run
         {"type": "counter", "cids": ",".join(batch)} for batch in (cids[:10], cids[10:20], cids[20:])]
     assert_tasks_match_emulator(emulator, result["tasks"], "counter", None)
     assert len({task["id"] for task in result["tasks"]}) == 3
+
+
+def test_exactly_10_and_20_cids_fill_whole_commands(emulator, run_playbook, assert_no_secrets):
+    # At a multiple of 10 no empty command may follow the full ones.
+    cids = seed_cids(emulator, 20)
+    run = run_playbook([
+        reset_task("Reset 10", type="counter", cids=cids[:10]),
+        reset_task("Reset 20", type="livestatus", cids=cids, events=["virus_incidents"]),
+    ]).assert_rc(0)
+
+    ten = run.result("Reset 10")
+    assert ten["batches"] == [cids[:10]]
+    assert [task["cids"] for task in ten["tasks"]] == [cids[:10]]
+    assert "1 reset command(s) of type counter for 10 customer(s)" in ten["msg"]
+    twenty = run.result("Reset 20")
+    assert twenty["batches"] == [cids[:10], cids[10:]]
+    assert [task["cids"] for task in twenty["tasks"]] == [cids[:10], cids[10:]]
+    assert "2 reset command(s) of type livestatus for 20 customer(s)" in twenty["msg"]
+
+    assert [call["params"] for call in wfbss_calls(emulator)] == [
+        {"type": "counter", "cids": ",".join(cids[:10])},
+        {"type": "livestatus", "cids": ",".join(cids[:10]), "events": "virus_incidents"},
+        {"type": "livestatus", "cids": ",".join(cids[10:]), "events": "virus_incidents"},
+    ]
+    created = emulator_tasks(emulator)
+    assert [(task["type"], task["cids"]) for task in created] == [
+        ("counter", cids[:10]), ("livestatus", cids[:10]), ("livestatus", cids[10:])]
+    assert [task["id"] for task in ten["tasks"] + twenty["tasks"]] == [task["id"] for task in created]
+    assert_no_secrets(run.output, run.results, run.files_text())
 
 
 def test_duplicate_cids_in_one_command(emulator, run_playbook):
@@ -155,7 +183,7 @@ def test_check_mode_sends_nothing(emulator, run_playbook, assert_no_secrets):
     assert one["changed"] is True and one["batches"] == [[ACME_CORP]] and one["tasks"] == []
     assert emulator.calls() == []
     assert emulator_tasks(emulator) == []
-    assert_no_secrets(run.stdout, run.stderr, run.results)
+    assert_no_secrets(run.stdout, run.stderr, run.results, run.files_text())
 
 
 # ---- documented 4xx answers ------------------------------------------------------------
@@ -193,7 +221,7 @@ def test_authentication_failures_say_which_credential(emulator, run_playbook, as
     assert [(call["service"], call["status"], call["fault"]) for call in wfbss_calls(emulator)] == \
         [("commands/reset", 401, None)] * 3
     assert emulator_tasks(emulator) == []
-    assert_no_secrets(run.stdout, run.stderr, run.results)
+    assert_no_secrets(run.stdout, run.stderr, run.results, run.files_text())
     for text in (run.output, str(run.results)):
         assert wrong_secret not in text
         assert wrong_token not in text
@@ -246,7 +274,7 @@ def test_documented_errors_and_odd_bodies(emulator, run_playbook, assert_no_secr
         (400, "status"), (400, "status"), (415, "status"), (500, "html_error"), (502, "message_error"), (404, None)]
     assert calls[-1]["path"] == "/SMPI/v9.9/service/wfbss/api/commands/reset"
     assert emulator.control("GET", "faults") == []
-    assert_no_secrets(run.stdout, run.stderr, run.results)
+    assert_no_secrets(run.stdout, run.stderr, run.results, run.files_text())
 
 
 # ---- retries, dropped connections, malformed answers ---------------------------------------
@@ -254,10 +282,13 @@ def test_documented_errors_and_odd_bodies(emulator, run_playbook, assert_no_secr
 def test_retries_resign_and_fail_clearly(emulator, run_playbook, assert_no_secrets):
     reset = dict(api="wfbss", service="commands/reset")
     run = run_playbook([
-        fault_task(emulator, "Queue a 503 with Retry-After", kind="status", status=503, retry_after=1, **reset),
+        # 3 s: more than the first backoff alone ever waits (0.5 to 1 s), so only Retry-After explains the gap.
+        fault_task(emulator, "Queue a 503 with Retry-After", kind="status", status=503, retry_after=3, **reset),
         reset_task("503 then success", type="counter", cids=[ACME_CORP]),
-        fault_task(emulator, "Queue a dropped connection", kind="drop", **reset),
-        reset_task("Dropped then success", type="counter", cids=[ACME_LOGISTICS]),
+        # A 502 without Retry-After: retried after the backoff alone. (A dropped connection is not retried
+        # for a command: test_dropped_connection_is_not_sent_again.)
+        fault_task(emulator, "Queue a 502", kind="status", status=502, **reset),
+        reset_task("502 then success", type="counter", cids=[ACME_LOGISTICS]),
         fault_task(emulator, "Queue two 503", kind="status", status=503, count=2, **reset),
         reset_task("Retries exhausted", ignore_errors=True, type="counter", cids=[ACME_CORP], retries=1),
         fault_task(emulator, "Queue a malformed answer", kind="malformed", **reset),
@@ -268,7 +299,7 @@ def test_retries_resign_and_fail_clearly(emulator, run_playbook, assert_no_secre
     calls = wfbss_calls(emulator)
     assert [(call["status"], call["fault"]) for call in calls] == [
         (503, "status"), (200, None),          # retried after Retry-After
-        (None, "drop"), (200, None),           # retried after a dropped connection
+        (502, "status"), (200, None),          # retried after the backoff
         (503, "status"), (503, "status"),      # retries: 1, both attempts refused
         (200, "malformed"),                    # not retried: HTTP 200
     ]
@@ -277,15 +308,18 @@ def test_retries_resign_and_fail_clearly(emulator, run_playbook, assert_no_secre
     first, second = calls[0], calls[1]
     assert first["traceid"] and second["traceid"] and first["traceid"] != second["traceid"]
     assert int(second["posix_time"]) >= int(first["posix_time"])
-    assert second["time"] - first["time"] >= 0.9
+    assert second["time"] - first["time"] >= 2.9
+    assert int(second["posix_time"]) - int(first["posix_time"]) >= 2
     assert calls[2]["traceid"] != calls[3]["traceid"]
+    # The backoff alone: at least half of its first ceiling (1 s), far less than a Retry-After of 3 s.
+    assert 0.45 <= calls[3]["time"] - calls[2]["time"] < 2.5
     assert len({call["traceid"] for call in calls}) == len(calls)
 
     retried = run.result("503 then success")
     assert run.task("503 then success")["status"] == "changed"
     assert retried["tasks"][0]["cids"] == [ACME_CORP]
-    dropped = run.result("Dropped then success")
-    assert run.task("Dropped then success")["status"] == "changed"
+    dropped = run.result("502 then success")
+    assert run.task("502 then success")["status"] == "changed"
     assert dropped["tasks"][0]["cids"] == [ACME_LOGISTICS]
     assert [task["id"] for task in emulator_tasks(emulator)] == [retried["tasks"][0]["id"], dropped["tasks"][0]["id"]]
 
@@ -295,7 +329,7 @@ def test_retries_resign_and_fail_clearly(emulator, run_playbook, assert_no_secre
     malformed = failed_result(run, "Malformed answer", "not JSON", "url")
     assert malformed["not_reset"] == [ACME_CORP] and malformed["changed"] is False
     assert "http_status" not in malformed
-    assert_no_secrets(run.stdout, run.stderr, run.results)
+    assert_no_secrets(run.stdout, run.stderr, run.results, run.files_text())
 
 
 def test_dropped_connection_is_not_sent_again(emulator, run_playbook, assert_no_secrets):
@@ -308,7 +342,7 @@ def test_dropped_connection_is_not_sent_again(emulator, run_playbook, assert_no_
     assert result["unconfirmed"] == [ACME_CORP] and result["not_reset"] == []
     assert result["changed"] is True
     assert [(call["status"], call["fault"]) for call in wfbss_calls(emulator)] == [(None, "drop")]
-    assert_no_secrets(run.stdout, run.stderr, run.results)
+    assert_no_secrets(run.stdout, run.stderr, run.results, run.files_text())
 
 
 def test_failure_in_second_of_three_commands(emulator, run_playbook, assert_no_secrets):
@@ -335,26 +369,34 @@ def test_failure_in_second_of_three_commands(emulator, run_playbook, assert_no_s
     assert [(call["params"]["cids"], call["status"]) for call in calls] == [
         (",".join(cids[:10]), 200), (",".join(cids[10:20]), 500)]
     assert_tasks_match_emulator(emulator, result["tasks"], "counter", None)
-    assert_no_secrets(run.stdout, run.stderr, run.results)
+    assert_no_secrets(run.stdout, run.stderr, run.results, run.files_text())
 
 
 # ---- bad input: refused before any request ---------------------------------------------------
 
 BAD_INPUT = [
     # (task name, options, fragments of msg)
-    ("Empty cids list", dict(type="counter", cids=[]), ["cids"]),
-    ("Empty cid", dict(type="counter", cids=[ACME_CORP, ""]), ["cids", "''"]),
-    ("Cid with a comma", dict(type="counter", cids=[ACME_CORP + "," + ACME_LOGISTICS]), ["cids", "comma"]),
+    ("Empty cids list", dict(type="counter", cids=[]), ["cids", "cids is empty: list at least one WFBSS customer id"]),
+    ("Empty cid", dict(type="counter", cids=[ACME_CORP, ""]),
+     ["cids", "''", "cids must be single, non-empty customer ids", "fix ''."]),
+    ("Cid with a comma", dict(type="counter", cids=[ACME_CORP + "," + ACME_LOGISTICS]),
+     ["cids", "comma", "the API joins them with commas", "fix '%s,%s'" % (ACME_CORP, ACME_LOGISTICS)]),
     ("Unknown event", dict(type="livestatus", cids=[ACME_CORP], events=["virus_incidents", "coffee_incidents"]),
-     ["events", "coffee_incidents"]),
+     ["events", "coffee_incidents", "Got no match for: coffee_incidents"]),
     ("Events with counter", dict(type="counter", cids=[ACME_CORP], events=["virus_incidents"]),
-     ["events", "livestatus"]),
-    ("Empty events list", dict(type="livestatus", cids=[ACME_CORP], events=[]), ["events is empty"]),
-    ("Unknown type", dict(type="everything", cids=[ACME_CORP]), ["type", "counter", "livestatus"]),
-    ("ftp url", dict(type="counter", cids=[ACME_CORP], url="ftp://cspi.trendmicro.com"), ["url", "ftp"]),
-    ("Version without v", dict(type="counter", cids=[ACME_CORP], api_version="2.8"), ["api_version", "2.8", "v2.8"]),
-    ("Timeout 0", dict(type="counter", cids=[ACME_CORP], timeout=0), ["timeout", "positive"]),
-    ("Negative retries", dict(type="counter", cids=[ACME_CORP], retries=-1), ["retries"]),
+     ["events", "livestatus", "events applies only to type=livestatus"]),
+    ("Empty events list", dict(type="livestatus", cids=[ACME_CORP], events=[]),
+     ["events is empty", "omit events to reset every live-status event"]),
+    ("Unknown type", dict(type="everything", cids=[ACME_CORP]),
+     ["type", "counter", "livestatus", "value of type must be one of: counter, livestatus, got: everything"]),
+    ("ftp url", dict(type="counter", cids=[ACME_CORP], url="ftp://cspi.trendmicro.com"),
+     ["url", "ftp", "has the unsupported scheme 'ftp'"]),
+    ("Version without v", dict(type="counter", cids=[ACME_CORP], api_version="2.8"),
+     ["api_version", "2.8", "v2.8", "api_version '2.8' is not a version such as v2.8"]),
+    ("Timeout 0", dict(type="counter", cids=[ACME_CORP], timeout=0),
+     ["timeout", "positive", "timeout must be a positive number of seconds, got 0"]),
+    ("Negative retries", dict(type="counter", cids=[ACME_CORP], retries=-1),
+     ["retries", "retries must be from 0 to 10, got -1"]),
 ]
 
 
@@ -368,7 +410,7 @@ def test_bad_input_sends_nothing(emulator, run_playbook, assert_no_secrets):
         assert "http_status" not in result
     assert emulator.calls() == []
     assert emulator_tasks(emulator) == []
-    assert_no_secrets(run.stdout, run.stderr, run.results)
+    assert_no_secrets(run.stdout, run.stderr, run.results, run.files_text())
 
 
 def test_user_errors_carry_no_stack_frames_at_high_verbosity(emulator, run_playbook):
@@ -413,14 +455,14 @@ def test_module_defaults_group_and_smpi_url(emulator, run_playbook, assert_no_se
         ("/SMPI/v2.8/service/wfbss/api/customers", 200)] + [(RESET_PATH, 200)] * 3
     assert [call["params"]["type"] for call in calls[1:]] == ["counter", "livestatus", "counter"]
     assert len(emulator_tasks(emulator)) == 3
-    assert_no_secrets(run.stdout, run.stderr, run.results)
+    assert_no_secrets(run.stdout, run.stderr, run.results, run.files_text())
 
 
 def test_without_credentials_fails_before_any_call(emulator, run_playbook):
     run = run_playbook([reset_task("No credentials", ignore_errors=True, type="counter", cids=[ACME_CORP])],
                        extra_env={"WFBSS_ACCESS_TOKEN": None, "WFBSS_SECRET_KEY": None})
     run.assert_rc(0)
-    failed_result(run, "No credentials", "access_token", "secret_key")
+    failed_result(run, "No credentials", "access_token", "secret_key", "missing required arguments: access_token, secret_key")
     assert emulator.calls() == []
 
 
@@ -436,7 +478,7 @@ def test_adhoc(emulator, run_adhoc, assert_no_secrets):
     assert [call["params"] for call in wfbss_calls(emulator)] == [{
         "type": "livestatus", "cids": ACME_CORP + "," + ACME_LOGISTICS, "events": "device_control_incidents"}]
     assert_tasks_match_emulator(emulator, record["result"]["tasks"], "livestatus", ["device_control_incidents"])
-    assert_no_secrets(run.stdout, run.stderr, run.results)
+    assert_no_secrets(run.stdout, run.stderr, run.results, run.files_text())
 
 
 def test_adhoc_failure_has_no_secret(emulator, run_adhoc, assert_no_secrets):
@@ -449,4 +491,4 @@ def test_adhoc_failure_has_no_secret(emulator, run_adhoc, assert_no_secrets):
     assert_no_traceback(run, result)
     assert "adhoc-wrong-secret-93b2" not in run.output
     assert [call["status"] for call in wfbss_calls(emulator)] == [401]
-    assert_no_secrets(run.stdout, run.stderr, run.results)
+    assert_no_secrets(run.stdout, run.stderr, run.results, run.files_text())
