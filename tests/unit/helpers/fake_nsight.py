@@ -11,7 +11,8 @@ __metaclass__ = type
 
 from ansible_collections.msp.antivirus.tests.unit.helpers.local_http import Reply
 
-API_KEY = "unit-Key-7d41c0ffee9a2b"
+# Holds "+", "/", "=" and "%", which URL encoding changes: a leak in encoded form cannot pass for no leak.
+API_KEY = "unit-Key+7d41/c0ffee=9a2b%"
 HEAD = '<?xml version="1.0" ?>\n'
 CREATED = 'created="2024-08-25T15:54:05" host="SERVER"'
 

@@ -6,6 +6,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import traceback
+from urllib.parse import quote, quote_plus
+
 import pytest
 
 from ansible_collections.msp.antivirus.plugins.module_utils import nsight
@@ -32,11 +35,20 @@ from ansible_collections.msp.antivirus.tests.unit.helpers.local_http import Drop
 SEED_FAIL = "Cannot execute action : scan is not running."
 
 
+ENCODED_KEY = quote(API_KEY, safe="")
+
+
 def assert_no_key(error):
-    """The key, in any form, must appear nowhere in what an error lets out."""
-    for text in (str(error), error.message, repr(error.details)):
-        assert API_KEY not in text
+    """The key, in any form, must appear nowhere in what an error lets out, its traceback included."""
+    rendered = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    for text in (str(error), error.message, repr(error.details), rendered):
+        for form in (API_KEY, ENCODED_KEY, quote_plus(API_KEY)):
+            assert form not in text
         assert API_KEY[:12] not in text
+
+
+def test_the_unit_key_changes_under_url_encoding():
+    assert ENCODED_KEY != API_KEY and set("+/=%") <= set(API_KEY)
 
 
 @pytest.fixture
@@ -226,11 +238,22 @@ def test_long_body_excerpt_is_short_and_single_line(local_server, client):
     '<?xml version="1.0"?><!DOCTYPE result [<!ENTITY xxe SYSTEM "file:///etc/hostname">]>'
     '<result status="OK"><msg>&xxe;</msg></result>',
 ], ids=["internal-entity", "external-entity"])
-def test_entity_declaration_refused(local_server, client, body):
+def test_entity_declaration_refused(local_server, client, body, monkeypatch):
+    # Refused by the collection itself, before any parser runs: not left to xmltodict's own refusal.
+    parsed = []
+
+    def parse(*args, **kwargs):
+        parsed.append(args)
+        raise AssertionError("xmltodict.parse ran on a body with an entity declaration")
+
+    monkeypatch.setattr(nsight.xmltodict, "parse", parse)
     local_server.script(Reply(body=body))
     with pytest.raises(ResponseParseError) as raised:
         client.call("mav_scan_pause", deviceid=1)
     assert "EXPANDED" not in str(raised.value).split("Body:", maxsplit=1)[0]
+    assert "(entity declarations are refused)" in str(raised.value)
+    assert "not acceptable XML" in str(raised.value)
+    assert parsed == []
 
 
 @pytest.mark.parametrize("body", [
@@ -276,6 +299,20 @@ def test_other_status_is_http_status_error(local_server, client):
     with pytest.raises(HttpStatusError) as raised:
         client.call("mav_scan_pause", deviceid=1)
     assert "check the server option" in str(raised.value)
+
+
+def test_bodies_echoing_the_url_encoded_key_outside_the_query_are_redacted(local_server, client):
+    # Not after "apikey=": only the redaction of the key's encoded form hides it.
+    local_server.script(Reply(403, "<p>Blocked: the key {0} is not allowed here</p>".format(ENCODED_KEY)),
+                        Reply(body=error_xml(3, "Login failed for " + ENCODED_KEY)))
+    with pytest.raises(HttpStatusError) as forbidden:
+        client.call("mav_scan_pause", deviceid=1)
+    assert "the key {0} is not allowed".format(REDACTED) in str(forbidden.value)
+    assert_no_key(forbidden.value)
+    with pytest.raises(NsightApiError) as refused:
+        client.call("mav_scan_pause", deviceid=1)
+    assert "Login failed for " + REDACTED in str(refused.value)
+    assert_no_key(refused.value)
 
 
 def test_html_body_echoing_key_is_redacted(local_server, client):
