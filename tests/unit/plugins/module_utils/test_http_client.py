@@ -134,12 +134,19 @@ def test_backoff_grows_exponentially_with_equal_jitter(monkeypatch):
     assert high == [1.0, 2.0, 4.0, 8.0, 16.0]
 
 
-def test_backoff_jitter_bounds_and_spread():
-    for attempt in range(6):
-        ceiling = min(MAX_DELAY_SECONDS, http_client.BACKOFF_BASE_SECONDS * 2 ** attempt)
-        delays = [backoff_delay(attempt) for dummy in range(200)]
-        assert all(ceiling / 2 <= delay <= ceiling for delay in delays)
-        assert len(set(delays)) > 1  # there is jitter
+# The documented waits, written out rather than computed with the implementation's own formula:
+# half of 1 s * 2**attempt fixed, the other half random, never over 60 s.
+BACKOFF_BOUNDS = [(0.5, 1.0), (1.0, 2.0), (2.0, 4.0), (4.0, 8.0), (8.0, 16.0), (16.0, 32.0), (30.0, 60.0), (30.0, 60.0)]
+
+
+@pytest.mark.parametrize("attempt, bounds", list(enumerate(BACKOFF_BOUNDS)))
+def test_backoff_jitter_bounds_and_spread(attempt, bounds):
+    low, high = bounds
+    delays = [backoff_delay(attempt) for dummy in range(200)]
+    assert all(low <= delay <= high for delay in delays)
+    assert len(set(delays)) > 1  # there is jitter
+    # Spread over the whole range, not bunched at one end.
+    assert min(delays) < low + (high - low) / 4 and max(delays) > high - (high - low) / 4
 
 
 def test_backoff_never_shorter_than_retry_after():
@@ -153,6 +160,10 @@ def test_backoff_capped():
     assert all(backoff_delay(attempt) <= MAX_DELAY_SECONDS for attempt in range(12))
     assert backoff_delay(12) >= MAX_DELAY_SECONDS / 2
     assert backoff_delay(0, retry_after=3600.0) == MAX_DELAY_SECONDS
+    # The documented cap, as a number: a changed constant must not carry the test along.
+    assert MAX_DELAY_SECONDS == 60.0
+    assert all(backoff_delay(attempt) <= 60.0 for attempt in range(12))
+    assert backoff_delay(0, retry_after=3600.0) == 60.0
 
 
 def test_backoff_capped_for_any_attempt():
@@ -339,11 +350,15 @@ def test_connection_dropped_mid_body_is_retried(local_server, sleeps):
 
 
 def test_connection_dropped_mid_body_never_leaks_key(local_server, sleeps):
-    # Whatever the exception type, its text must not carry the key.
+    # The layer promises a TransportError, never a raw requests exception, and its text must not carry the key.
     local_server.script(*[Truncate() for dummy in range(4)])
-    with pytest.raises((TransportError, requests.exceptions.RequestException)) as raised:
+    with pytest.raises(TransportError) as raised:
         make_client(sleeps, retries=0).request("GET", api_url(local_server), params={"apikey": SECRET})
+    assert not isinstance(raised.value, requests.exceptions.RequestException)
     assert SECRET not in str(raised.value)
+    assert quote(SECRET, safe="") not in str(raised.value)
+    assert "Could not reach N-sight" in str(raised.value) and "after 1 attempt(s)" in str(raised.value)
+    assert raised.value.outcome_unknown is True
 
 
 def test_sign_called_once_per_attempt_with_fresh_request(local_server, sleeps):
@@ -543,6 +558,32 @@ def test_lost_answers_on_every_attempt_are_outcome_unknown(local_server, sleeps)
     assert raised.value.outcome_unknown is True and raised.value.retryable is True
 
 
+def test_redirect_to_a_url_holding_the_encoded_secret_outside_any_query_key(local_server, sleeps):
+    # Not after "apikey=": only the redaction of the URL-encoded form can hide it, in the message and the traceback.
+    encoded = quote(SECRET, safe="")
+    assert encoded != SECRET
+    local_server.script(Reply(302, headers={"Location": "https://elsewhere.example/k/" + encoded + "/steal"}))
+    with pytest.raises(HttpStatusError) as raised:
+        make_client(sleeps).request("GET", api_url(local_server), params={"apikey": SECRET})
+    rendered = "".join(traceback.format_exception(type(raised.value), raised.value, raised.value.__traceback__))
+    assert "HTTP 302 to https://elsewhere.example/k/{0}/steal".format(REDACTED) in str(raised.value)
+    assert encoded not in rendered and SECRET not in rendered
+    assert encoded not in repr(raised.value.details)
+
+
+def test_exception_text_holding_the_encoded_secret_leaves_redacted(local_server, sleeps):
+    encoded = quote(SECRET, safe="")
+
+    def sign(prepared):
+        raise ValueError("Invalid header value b'" + encoded + "'")
+
+    with pytest.raises(TransportError) as raised:
+        make_client(sleeps).request("GET", api_url(local_server), sign=sign)
+    rendered = "".join(traceback.format_exception(type(raised.value), raised.value, raised.value.__traceback__))
+    assert encoded not in rendered
+    assert "Invalid header value b'{0}'".format(REDACTED) in str(raised.value)
+
+
 def test_any_exception_of_the_send_path_leaves_redacted(local_server, sleeps):
     def sign(prepared):
         raise ValueError("Invalid header value " + SECRET + "\n")
@@ -638,6 +679,8 @@ def test_every_retry_leaves_a_warning_naming_service_status_and_wait(local_serve
         "retrying in {0:.1f} s.".format(sleeps.delays[1]),
     ]
     assert sleeps.delays[0] == 7.0
+    # The second wait is the backoff alone: 1 to 2 s.
+    assert 1.0 <= sleeps.delays[1] <= 2.0
 
 
 def test_no_retry_no_warning(local_server, sleeps):
