@@ -221,6 +221,11 @@ def backoff_delay(attempt, retry_after=None):
     return min(delay, MAX_DELAY_SECONDS)
 
 
+def wait(seconds):
+    """Every wait between attempts goes through here (unit tests record them instead)."""
+    time.sleep(seconds)
+
+
 def concurrent_map(function, items, workers=POOL_SIZE):
     """``function(item)`` for every item, at most ``workers`` at a time (the connection pool's size),
     results in input order; the first exception is raised once all have run."""
@@ -338,14 +343,12 @@ class HttpClient:
     """
 
     def __init__(self, service, url_option, timeout=30, retries=3, validate_certs=True,
-                 redactor=None, user_agent=USER_AGENT, sleep=None, pace=None):
+                 redactor=None, user_agent=USER_AGENT, pace=None):
         self.service = service
         self.url_option = url_option
         self.timeout = timeout
         self.retries = retries
         self.redact = redactor or Redactor()
-        # Tests pass a recorder instead of really waiting.
-        self._sleep = sleep or time.sleep
         # Wraps every attempt, retries included: the N-sight call budget waits there.
         self._pace = pace or contextlib.nullcontext
         self.session = requests.Session()
@@ -426,7 +429,7 @@ class HttpClient:
                     raise failure
             delay = backoff_delay(attempt, retry_after)
             self._warn_retry(label or method, response, failure, attempt, delay, retry_after)
-            self._sleep(delay)
+            wait(delay)
             attempt += 1
 
     def _warn_retry(self, label, response, failure, attempt, delay, retry_after):

@@ -88,7 +88,7 @@ class NsightReply:
 
 class NsightClient:
     def __init__(self, server, api_key, timeout=30, retries=3, validate_certs=True, rate_limit=DEFAULT_RATE_LIMIT,
-                 user_agent=http_client.USER_AGENT, sleep=None):
+                 user_agent=http_client.USER_AGENT):
         api_key = http_client.clean_secret(api_key, "api_key", "the N-sight API key (Settings > General Settings > "
                                                                "API Key in the dashboard), or set NSIGHT_API_KEY")
         self.base_url = normalise_server(server)
@@ -98,7 +98,7 @@ class NsightClient:
         self.transport = http_client.HttpClient(
             "N-sight", "server", timeout=timeout, retries=retries, validate_certs=validate_certs,
             redactor=http_client.Redactor(secrets=[api_key], query_keys=["apikey"]), user_agent=user_agent,
-            sleep=sleep, pace=self.budget.call if self.budget else None)
+            pace=self.budget.call if self.budget else None)
         self.redact = self.transport.redact
 
     @property

@@ -88,7 +88,7 @@ def signature(secret_key, posix_time, method, request_uri, body=b""):
 
 class WfbssClient:
     def __init__(self, url, access_token, secret_key, api_version="v2.8", timeout=30, retries=3,
-                 validate_certs=True, user_agent=http_client.USER_AGENT, sleep=None, clock=time.time):
+                 validate_certs=True, user_agent=http_client.USER_AGENT):
         access_token, secret_key = (
             http_client.clean_secret(value, name, "the {0} of the key pair that Trend Micro Remote Manager generated, "
                                                   "or set WFBSS_{1}".format(name, name.upper()))
@@ -96,16 +96,15 @@ class WfbssClient:
         self.base_url = normalise_url(url, api_version)
         self._access_token = access_token
         self._secret_key = secret_key
-        self._clock = clock
         self.transport = http_client.HttpClient(
             "WFBSS", "url", timeout=timeout, retries=retries, validate_certs=validate_certs,
-            redactor=http_client.Redactor(secrets=[access_token, secret_key]), user_agent=user_agent, sleep=sleep)
+            redactor=http_client.Redactor(secrets=[access_token, secret_key]), user_agent=user_agent)
         self.redact = self.transport.redact
         self.warnings = self.transport.warnings
 
     def _sign(self, prepared):
         """Headers for this very attempt: a fresh time, trace id and signature over the URI as sent."""
-        posix_time = str(int(self._clock()))
+        posix_time = str(int(time.time()))
         body = prepared.body or b""
         if isinstance(body, str):
             body = body.encode("utf-8")

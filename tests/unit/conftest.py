@@ -8,6 +8,7 @@ __metaclass__ = type
 
 import pytest
 
+from ansible_collections.msp.antivirus.plugins.module_utils import http_client
 from ansible_collections.msp.antivirus.tests.unit.helpers.local_http import LocalServer
 
 
@@ -38,5 +39,8 @@ class SleepRecorder:
 
 
 @pytest.fixture
-def sleeps():
-    return SleepRecorder()
+def sleeps(monkeypatch):
+    """Every wait of the HTTP layer between attempts, recorded instead of waited."""
+    recorder = SleepRecorder()
+    monkeypatch.setattr(http_client, "wait", recorder)
+    return recorder

@@ -181,8 +181,7 @@ def test_is_retryable_status(status, retryable):
 def make_client(sleeps, **kwargs):
     kwargs.setdefault("retries", 3)
     kwargs.setdefault("timeout", 5)
-    return HttpClient("N-sight", "server", redactor=Redactor(secrets=[SECRET], query_keys=["apikey"]),
-                      sleep=sleeps, **kwargs)
+    return HttpClient("N-sight", "server", redactor=Redactor(secrets=[SECRET], query_keys=["apikey"]), **kwargs)
 
 
 def api_url(server):

@@ -178,7 +178,7 @@ def test_read_scans_no_scans_anywhere():
 def test_read_scans_over_real_http(local_server, sleeps):
     """First request without v (Bitdefender, the default), then v=1 only when nothing came back."""
     local_server.router = FakeNsight(devices={1: ("vipre", ["PAUSED"]), 2: ("bitdefender", ["Scan In Progress"])})
-    client = NsightClient(local_server.url, API_KEY, sleep=sleeps)
+    client = NsightClient(local_server.url, API_KEY)
     assert read_scans(client, 1).state == "paused"
     assert [request.param("v") for request in local_server.requests] == [None, "1"]
     del local_server.requests[:]
@@ -286,7 +286,7 @@ def test_apply_fail_text_is_redacted():
 def test_apply_state_over_real_http(local_server, sleeps):
     local_server.router = FakeNsight(devices={9: ("bitdefender", ["Scan Finished Normally"])},
                                      actions={("mav_scan_pause", 9): fail_xml(SEED_FAIL)})
-    client = NsightClient(local_server.url, API_KEY, sleep=sleeps)
+    client = NsightClient(local_server.url, API_KEY)
     outcome = apply_state(client, 9, "paused")
     assert (outcome.changed, outcome.failed, outcome.api_status) == (False, False, "FAIL")
     assert SEED_FAIL in outcome.msg
@@ -415,7 +415,7 @@ def test_bulk_over_one_bounded_connection_pool(local_server, sleeps):
         return reply
 
     local_server.router = slow
-    client = NsightClient(local_server.url, API_KEY, sleep=sleeps)
+    client = NsightClient(local_server.url, API_KEY)
     outcomes = ensure_state_bulk(client, list(range(1, 25)), "paused")
     client.close()
     assert [outcome.changed for outcome in outcomes] == [True] * 24

@@ -53,7 +53,7 @@ def test_the_unit_key_changes_under_url_encoding():
 
 @pytest.fixture
 def client(local_server, sleeps):
-    nsight_client = NsightClient(local_server.url, API_KEY, timeout=5, retries=2, sleep=sleeps)
+    nsight_client = NsightClient(local_server.url, API_KEY, timeout=5, retries=2)
     yield nsight_client
     nsight_client.close()
 
@@ -333,7 +333,7 @@ def test_excerpt_never_leaks_part_of_key(local_server, client):
 
 def test_transport_error_never_leaks_key(local_server, sleeps):
     local_server.script(Drop(), Drop())
-    client = NsightClient(local_server.url, API_KEY, retries=1, sleep=sleeps)
+    client = NsightClient(local_server.url, API_KEY, retries=1)
     with pytest.raises(TransportError) as raised:
         client.call("mav_scan_pause", deviceid=1)
     assert_no_key(raised.value)
@@ -425,7 +425,7 @@ def test_missing_libraries(monkeypatch):
 
 def test_key_from_a_block_scalar_is_stripped_and_sent_clean(local_server, sleeps):
     local_server.script(Reply(body=ok_xml()))
-    NsightClient(local_server.url, API_KEY + "\n", sleep=sleeps).call("mav_scan_pause", deviceid=1)
+    NsightClient(local_server.url, API_KEY + "\n").call("mav_scan_pause", deviceid=1)
     assert local_server.requests[0].param("apikey") == API_KEY
 
 
