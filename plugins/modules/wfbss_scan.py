@@ -79,13 +79,13 @@ EXAMPLES = r"""
 - name: Find the groups of a customer
   msp.antivirus.wfbss_group_info:
     cids: [640FE47F-5118-4D79-8221-A35D0DE2EE2C]
-  register: groups
+  register: customer_groups
 
 - name: Stop the scan of its servers only, connection options set once for the play
   msp.antivirus.wfbss_scan:
     type: stop
     cids: [640FE47F-5118-4D79-8221-A35D0DE2EE2C]
-    gids: "{{ groups.groups | selectattr('type', 'equalto', 'server') | map(attribute='id') | list }}"
+    gids: "{{ customer_groups.groups | selectattr('type', 'equalto', 'server') | map(attribute='id') | list }}"
   module_defaults:
     group/msp.antivirus.wfbss:
       url: "{{ wfbss_url }}"
