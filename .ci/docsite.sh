@@ -16,7 +16,7 @@ rm -rf "$dest" && mkdir -p "$dest/rst"
 # antsibull-docs writes only into folders that no one else can write to.
 chmod 755 "$dest" "$dest/rst"
 antsibull-docs --config-file "$cfg" sphinx-init --use-current --dest-dir "$dest" \
-    --no-add-antsibull-docs-version --fail-on-error \
+    --no-add-antsibull-docs-version --fail-on-error --squash-hierarchy \
     --project msp.antivirus --copyright "msp.antivirus contributors" \
     --title "msp.antivirus collection documentation" --html-short-title "msp.antivirus" \
     msp.antivirus >/dev/null
@@ -55,7 +55,7 @@ intersphinx_mapping = {
 EOF
 
 antsibull-docs --config-file "$cfg" collection --use-current --fail-on-error \
-    --no-add-antsibull-docs-version --cleanup everything --dest-dir "$dest/rst" msp.antivirus
+    --no-add-antsibull-docs-version --squash-hierarchy --cleanup everything --dest-dir "$dest/rst" msp.antivirus
 # -W: every warning is an error; --keep-going: all of them are listed before it fails.
 sphinx-build -M html "$dest/rst" "$dest/build" -c "$dest" -W --keep-going -q
 echo "docs site: $dest/build/html/index.html"
