@@ -1,0 +1,284 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, msp.antivirus developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The AWX / Automation Controller credential types of playbooks/vars/awx_credential_types.yml.
+
+1. Their injectors rendered as AWX renders them (awx/main/models/credential: a Jinja2
+   ImmutableSandboxedEnvironment, the credential's inputs as the context, an optional input left empty
+   as ''; here with StrictUndefined, so that an injector naming no input fails) give an environment
+   that alone, without the harness's NSIGHT_* / WFBSS_* variables, drives an ad-hoc module, the shipped
+   playbook msp.antivirus.pause_patch_resume and ``ansible-inventory --list --export`` with an nsight.yml.
+   An empty NSIGHT_RATE_LIMIT means the default of 60 (the call budget is on: its state file appears),
+   an empty WFBSS_URL the default https://cspi.trendmicro.com.
+2. ``ansible-playbook msp.antivirus.awx_credential_types`` against the awx.awx stand-in of
+   files/awx/collections: the injector templates reach the module literally, and a second run
+   changes nothing.
+"""
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import json
+import os
+import subprocess
+
+import jinja2
+import pytest
+import yaml
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+import harness
+
+TYPES_FILE = os.path.join(harness.REPO, 'playbooks', 'vars', 'awx_credential_types.yml')
+STUB_COLLECTIONS = os.path.join(harness.HERE, 'files', 'awx', 'collections')
+PATCH_TASKS = os.path.join(harness.HERE, 'files', 'record_patch.yml')
+NSIGHT = 'N-sight RMM API'
+WFBSS = 'Trend Micro WFBSS SMPI'
+CREATE = 'Create or update the credential type with awx.awx'
+# Every variable a credential may inject, and the harness's own pointers at the emulator: all unset, so
+# that the run sees only what the rendered credential gives. NSIGHT_BUDGET_DIR stays (the run's own folder,
+# not $HOME): it is no credential input, AWX sets it for every job (see the design's call budget).
+CREDENTIAL_VARIABLES = ('NSIGHT_SERVER', 'NSIGHT_API_KEY', 'NSIGHT_RATE_LIMIT', 'NSIGHT_VALIDATE_CERTS',
+                        'NSIGHT_USER_AGENT', 'WFBSS_URL', 'WFBSS_ACCESS_TOKEN', 'WFBSS_SECRET_KEY',
+                        'WFBSS_API_VERSION', 'WFBSS_VALIDATE_CERTS', 'WFBSS_USER_AGENT')
+
+
+# ---- the credential types, as data and as AWX renders them -----------------------------------
+
+class UnsafeLoader(yaml.SafeLoader):
+    """YAML with Ansible's !unsafe read as the plain string it marks."""
+
+
+UnsafeLoader.add_constructor('!unsafe', lambda loader, node: loader.construct_scalar(node))
+
+
+def credential_types():
+    with open(TYPES_FILE) as types_file:
+        return dict((item['name'], item) for item in yaml.load(types_file, Loader=UnsafeLoader)['awx_credential_types'])
+
+
+def render_env(name, **inputs):
+    """The environment AWX gives a job or inventory update that uses a credential of type ``name``."""
+    credential_type = credential_types()[name]
+    fields = [field['id'] for field in credential_type['inputs']['fields']]
+    unknown = set(inputs) - set(fields)
+    assert not unknown, 'not inputs of %s: %s' % (name, unknown)
+    missing = [field for field in credential_type['inputs'].get('required', []) if not inputs.get(field)]
+    assert not missing, 'AWX refuses a %s credential without %s' % (name, missing)
+    namespace = dict((field, inputs.get(field, '')) for field in fields)
+    sandbox = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined)
+    return dict((variable, sandbox.from_string(template).render(**namespace))
+                for variable, template in credential_type['injectors']['env'].items())
+
+
+def only(*envs):
+    """extra_env for the harness: every credential variable unset, then the rendered credentials."""
+    extra_env = dict((name, None) for name in CREDENTIAL_VARIABLES)
+    for env in envs:
+        extra_env.update(env)
+    return extra_env
+
+
+def nsight_env(emulator, rate_limit=''):
+    return render_env(NSIGHT, server=emulator.url, api_key=emulator.nsight_api_key, rate_limit=rate_limit)
+
+
+def wfbss_env(emulator, url=None):
+    return render_env(WFBSS, url=emulator.url if url is None else url, access_token=emulator.wfbss_access_token,
+                      secret_key=emulator.wfbss_secret_key)
+
+
+def budget_files(run):
+    """The call budget's state files the run left in its NSIGHT_BUDGET_DIR (none when pacing is off)."""
+    folder = os.path.join(run.workdir, 'nsight-budget')
+    return sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+
+
+def run_command(ansible_runner, kind, command, extra_env):
+    """Any ansible command with the harness's environment, in a run directory of its own."""
+    workdir = ansible_runner._workdir(kind)  # pylint: disable=protected-access
+    env = ansible_runner._environment(workdir, extra_env)  # pylint: disable=protected-access
+    finished = subprocess.run(command, cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, universal_newlines=True, timeout=ansible_runner.timeout,
+                              check=False)
+    return harness.AnsibleRun(command, finished.returncode, finished.stdout, finished.stderr, [], workdir)
+
+
+# ---- the data ---------------------------------------------------------------------------------
+
+def test_credential_types_have_the_shape_awx_takes():
+    types = credential_types()
+    assert sorted(types) == [NSIGHT, WFBSS]
+    expected = {
+        NSIGHT: ({'server': False, 'api_key': True, 'rate_limit': False}, ['server', 'api_key'],
+                 {'NSIGHT_SERVER': 'server', 'NSIGHT_API_KEY': 'api_key', 'NSIGHT_RATE_LIMIT': 'rate_limit'}),
+        WFBSS: ({'url': False, 'access_token': True, 'secret_key': True}, ['access_token', 'secret_key'],
+                {'WFBSS_URL': 'url', 'WFBSS_ACCESS_TOKEN': 'access_token', 'WFBSS_SECRET_KEY': 'secret_key'}),
+    }
+    for name, (secrets, required, env) in expected.items():
+        item = types[name]
+        assert set(item) == {'name', 'description', 'kind', 'inputs', 'injectors'}
+        assert item['kind'] == 'cloud' and item['description']
+        fields = item['inputs']['fields']
+        assert dict((field['id'], field.get('secret', False)) for field in fields) == secrets
+        assert all(field['type'] == 'string' and field['label'] for field in fields)
+        assert item['inputs']['required'] == required
+        # Env injectors only: AWX drops extra_vars injectors for inventory updates.
+        assert list(item['injectors']) == ['env']
+        assert item['injectors']['env'] == dict((variable, '{{ %s }}' % field) for variable, field in env.items())
+
+
+def test_injectors_render_as_awx_renders_them():
+    assert render_env(NSIGHT, server='www.systemmonitor.us', api_key='k{e}y') == {
+        'NSIGHT_SERVER': 'www.systemmonitor.us', 'NSIGHT_API_KEY': 'k{e}y', 'NSIGHT_RATE_LIMIT': ''}
+    assert render_env(WFBSS, access_token='t', secret_key='s', url='') == {
+        'WFBSS_URL': '', 'WFBSS_ACCESS_TOKEN': 't', 'WFBSS_SECRET_KEY': 's'}
+
+
+def test_the_playbook_keeps_the_injectors_unsafe():
+    """Without !unsafe, Ansible would template '{{ api_key }}' (undefined for it) before the controller sees it."""
+    with open(TYPES_FILE) as types_file:
+        text = types_file.read()
+    for variable in ('NSIGHT_SERVER', 'NSIGHT_API_KEY', 'NSIGHT_RATE_LIMIT', 'WFBSS_URL', 'WFBSS_ACCESS_TOKEN',
+                     'WFBSS_SECRET_KEY'):
+        assert [line for line in text.splitlines() if line.strip().startswith(variable + ': !unsafe "{{ ')], variable
+
+
+# ---- the rendered environment alone drives modules, the playbook and the inventory --------------
+
+def test_adhoc_module_with_only_the_credential_environment(emulator, run_adhoc, assert_no_secrets):
+    run = run_adhoc('msp.antivirus.nsight_mav_scan', 'deviceid=1001 state=paused', extra_env=only(nsight_env(emulator)))
+    run.assert_rc(0)
+    assert run.results[-1]['status'] == 'changed', run.describe()
+    assert emulator.services('nsight')[-1] == 'mav_scan_pause'
+    # rate_limit left empty: the default budget of 60 a minute paced the call (0 would leave no state file).
+    assert len(budget_files(run)) == 1, run.describe()
+    assert_no_secrets(run.output, run.results, run.files_text())
+
+    run = run_adhoc('msp.antivirus.nsight_mav_scan', 'deviceid=1001 state=resumed',
+                    extra_env=only(nsight_env(emulator, rate_limit='0')))
+    run.assert_rc(0)
+    assert budget_files(run) == []
+
+
+def test_wfbss_module_with_only_the_credential_environment(emulator, run_adhoc, assert_no_secrets):
+    run = run_adhoc('msp.antivirus.wfbss_customer_info', 'name=Northwind', extra_env=only(wfbss_env(emulator)))
+    run.assert_rc(0)
+    assert run.results[-1]['result']['customers'], run.describe()
+    assert_no_secrets(run.output, run.results, run.files_text())
+
+
+def test_empty_wfbss_url_means_the_default_url(emulator, run_adhoc, assert_no_secrets):
+    """No network here: the default host cannot be reached, and the error names it."""
+    run = run_adhoc('msp.antivirus.wfbss_customer_info', 'name=Northwind timeout=2 retries=0',
+                    extra_env=only(wfbss_env(emulator, url='')))
+    assert run.rc != 0
+    assert 'cspi.trendmicro.com' in run.results[-1]['result']['msg'], run.describe()
+    assert not emulator.calls()
+    assert_no_secrets(run.output, run.results, run.files_text())
+
+
+def test_shipped_playbook_with_only_the_credential_environment(emulator, ansible_runner, tmp_path):
+    """The job template's view: msp.antivirus.pause_patch_resume with both credentials attached."""
+    records = tmp_path / 'patch-records'
+    records.mkdir()
+    inventory = tmp_path / 'hosts.yml'
+    inventory.write_text(yaml.safe_dump({'all': {'children': {'patch_hosts': {
+        'hosts': {'mw-1001': {'nsight_deviceid': 1001}, 'mw-1003': {'nsight_deviceid': 1003}},
+        'vars': {'ansible_connection': 'local', 'ansible_python_interpreter': '{{ ansible_playbook_python }}'}}}}}))
+    extra_vars = {'maintenance_window_hosts': 'patch_hosts', 'maintenance_window_patch_tasks': PATCH_TASKS,
+                  'patch_record_dir': str(records), 'patch_emulator_url': emulator.url,
+                  'maintenance_window_wfbss_reset': [{'type': 'counter',
+                                                      'cids': ['640FE47F-5118-4D79-8221-A35D0DE2EE2C']}]}
+    workdir = ansible_runner._workdir('pause-patch-resume')  # pylint: disable=protected-access
+    command = [harness.ansible_executable('ansible-playbook'), 'msp.antivirus.pause_patch_resume']
+    run = ansible_runner._run(  # pylint: disable=protected-access
+        workdir, command, False, 0, only(nsight_env(emulator), wfbss_env(emulator)),
+        ['-i', str(inventory), '-e', json.dumps(extra_vars)])
+    run.assert_rc(0)
+    services = [(call['service'], call['params'].get('deviceid')) for call in emulator.calls() if call['api'] == 'nsight']
+    assert ('mav_scan_pause', '1001') in services and ('mav_scan_resume', '1001') in services, (services, run.describe())
+    assert sorted(os.listdir(str(records))) == ['mw-1001.json', 'mw-1003.json']
+    assert [call for call in emulator.calls() if call['api'] == 'wfbss'], 'no WFBSS reset reached the emulator'
+    assert len(budget_files(run)) == 1
+    harness.assert_no_secrets(run.output, run.results)
+
+
+def test_inventory_export_with_only_the_credential_environment(emulator, ansible_runner, tmp_path):
+    """The inventory source's view: an nsight.yml from the project that names no server and no key."""
+    source = tmp_path / 'estate.nsight.yml'
+    source.write_text('plugin: msp.antivirus.nsight\n')
+    run = run_command(ansible_runner, 'inventory',
+                      [harness.ansible_executable('ansible-inventory'), '-i', str(source), '--list', '--export'],
+                      only(nsight_env(emulator)))
+    run.assert_rc(0)
+    data = json.loads(run.stdout)
+    hostvars = data['_meta']['hostvars']
+    assert len(hostvars) == 16, sorted(hostvars)
+    assert sorted(int(str(vars_['nsight_deviceid'])) for vars_ in hostvars.values()) == list(range(1001, 1017))
+    assert len(budget_files(run)) == 1
+    harness.assert_no_secrets(run.output)
+
+
+# ---- ansible-playbook msp.antivirus.awx_credential_types against the awx.awx stand-in -----------
+
+def run_credential_types(ansible_runner, tmp_path, extra_args=(), collections=STUB_COLLECTIONS):
+    """``ansible-playbook msp.antivirus.awx_credential_types``; returns (run, the stand-in's calls of this run)."""
+    calls = tmp_path / 'awx-calls.jsonl'
+    before = calls.read_text().splitlines() if calls.exists() else []
+    search = [collections] if collections else []
+    extra_env = {
+        'ANSIBLE_COLLECTIONS_PATH': os.pathsep.join(search + [harness.ensure_collection_link()]),
+        'MSP_TEST_AWX_CALLS': str(calls),
+        'MSP_TEST_AWX_STATE': str(tmp_path / 'awx-state.json'),
+        'CONTROLLER_HOST': 'https://controller.example.com',
+        'CONTROLLER_OAUTH_TOKEN': 'controller-token',
+    }
+    workdir = ansible_runner._workdir('awx-credential-types')  # pylint: disable=protected-access
+    command = [harness.ansible_executable('ansible-playbook'), 'msp.antivirus.awx_credential_types']
+    run = ansible_runner._run(workdir, command, False, 0, extra_env, list(extra_args))  # pylint: disable=protected-access
+    lines = calls.read_text().splitlines() if calls.exists() else []
+    return run, [json.loads(line) for line in lines[len(before):]]
+
+
+def test_awx_credential_types_playbook_creates_then_changes_nothing(emulator, ansible_runner, tmp_path):
+    expected = credential_types()
+    run, calls = run_credential_types(ansible_runner, tmp_path)
+    run.assert_rc(0)
+    assert [call['name'] for call in calls] == [NSIGHT, WFBSS]
+    for call in calls:
+        item = expected[call['name']]
+        # Literal: the controller, not Ansible, renders "{{ api_key }}".
+        assert call['injectors'] == item['injectors']
+        assert call['inputs'] == item['inputs']
+        assert (call['kind'], call['description'], call['state']) == ('cloud', item['description'], 'present')
+        # The controller connection came from the collection's own environment variables.
+        assert call['controller_host'] == 'https://controller.example.com' and call['controller_oauthtoken'] is True
+    assert [item['changed'] for item in run.result(CREATE)['results']] == [True, True]
+
+    again, calls_again = run_credential_types(ansible_runner, tmp_path)
+    again.assert_rc(0)
+    assert calls_again == calls
+    assert [item['changed'] for item in again.result(CREATE)['results']] == [False, False]
+    assert 'changed=0' in again.stdout, again.describe()
+
+    state = json.loads((tmp_path / 'awx-state.json').read_text())
+    assert state[NSIGHT]['injectors']['env']['NSIGHT_API_KEY'] == '{{ api_key }}'
+
+    gone, _calls = run_credential_types(ansible_runner, tmp_path, ['-e', 'awx_credential_types_state=absent'])
+    gone.assert_rc(0)
+    assert [item['changed'] for item in gone.result(CREATE)['results']] == [True, True]
+    assert json.loads((tmp_path / 'awx-state.json').read_text()) == {}
+
+
+@pytest.mark.parametrize('extra_args, collections', [
+    ((), None),  # neither awx.awx nor ansible.controller installed
+    (('-e', 'awx_credential_types_collection=ansible.controller'), STUB_COLLECTIONS),  # named, not installed
+    (('-e', 'awx_credential_types_collection=community.general'), STUB_COLLECTIONS),  # not a controller collection
+], ids=['none-installed', 'named-missing', 'not-a-controller-collection'])
+def test_awx_credential_types_playbook_says_what_to_install(emulator, ansible_runner, tmp_path, extra_args, collections):
+    run, calls = run_credential_types(ansible_runner, tmp_path, extra_args, collections=collections)
+    assert run.rc != 0
+    assert calls == []
+    message = harness.failed_result(run, 'Check that a controller collection is installed')['msg']
+    assert 'Install awx.awx' in message and 'ansible.controller' in message, message
