@@ -31,12 +31,13 @@ TEST_ACTION_PLUGINS = os.path.join(harness.HERE, 'files', 'action_plugins')
 TEST_LIBRARY = os.path.join(harness.HERE, 'files', 'library')
 CIDS = ['640FE47F-5118-4D79-8221-A35D0DE2EE2C', '549390C2-61B3-417E-B1F0-8955A63C08F3']
 
-PAUSE = "Pause the device's MAV scan"
-RESUME = 'Resume the MAV scan that this run paused'
-REPORT = 'Report the failed patch work'
-REPORT_PAUSE = 'Report the failed pause'
-CHECK_PATCH = 'Check that the patch work exists'
-CHECK_WINDOWS = 'Check that the ansible.windows collection is installed for the Windows patch work'
+# One bulk task per batch for the pauses and one for the resumes; by_device maps their results to hosts.
+PAUSE = 'Pause the MAV scans of this batch'
+RESUME = 'Resume the MAV scans this run paused in this batch'
+# One task fails every host whose window did not close cleanly, whatever the reason.
+REPORT = REPORT_PAUSE = 'Fail the host whose window did not close cleanly'
+PUBLISH = "Publish the maintenance window report (AWX shows it among the job's artifacts)"
+CHECK_PATCH = CHECK_WINDOWS = CHECK_ID = 'Check that the device id is real and that the patch work can run'
 LINUX_PACKAGES = 'Update every installed package'
 # Become that cannot work: every task with become fails, and nothing runs with privileges. Ansible skips become
 # when the connection's user is already the become user (root here), unless ANSIBLE_BECOME_ALLOW_SAME_USER is set.
@@ -44,7 +45,6 @@ FAILING_BECOME_VARS = {'ansible_become_method': 'sudo', 'ansible_become_exe': '/
 FAILING_BECOME_ENV = {'ANSIBLE_BECOME_ALLOW_SAME_USER': '1'}
 RESET = 'Reset WFBSS counters or live status'
 VALIDATE = "Validating arguments against arg spec 'main'"
-CHECK_ID = 'Check that the device id is a real one'
 
 
 # ---- helpers -------------------------------------------------------------------------------
@@ -102,6 +102,32 @@ def by_host(run, task):
     return found
 
 
+def window_report(run):
+    """The maintenance_window_report the run published last with set_stats (the harness's callback records it)."""
+    records = [record for record in run.results if record['task'].endswith(' : ' + PUBLISH)]
+    assert records, run.describe()
+    return records[-1]['result']['ansible_stats']['data']['maintenance_window_report']
+
+
+def by_device(run, task):
+    """host -> a record like by_host's for the bulk ``task``: the result of the host's device in it, status
+    changed / ok / failed as that device's, skipped when the device was not in it (hosts from the report)."""
+    results = {}
+    for record in run.results:
+        if record['task'].split(' : ', 1)[-1] == task and record['status'] != 'skipped':
+            for result in record['result'].get('results', []):
+                results[result['deviceid']] = result
+    found = {}
+    for host, entry in window_report(run).items():
+        result = results.get(entry['deviceid'])
+        if result is None:
+            found[host] = {'status': 'skipped', 'result': {}}
+        else:
+            status = 'failed' if result.get('failed') else 'changed' if result['changed'] else 'ok'
+            found[host] = {'status': status, 'result': result}
+    return found
+
+
 def without_facts(results):
     """The task results but Gathering Facts: with a local connection ansible_env holds the controller's
     environment, where the harness put the credentials for the modules (ansible's doing, not the role's)."""
@@ -144,7 +170,7 @@ def test_happy_path_pause_patch_resume(emulator, ansible_runner, tmp_path, asser
     run.assert_rc(0)
     assert run.command[1] == PLAYBOOK
 
-    pauses, resumes = by_host(run, PAUSE), by_host(run, RESUME)
+    pauses, resumes = by_device(run, PAUSE), by_device(run, RESUME)
     assert set(pauses) == {'mw-1001', 'mw-1002', 'mw-1003', 'mw-1004'}
     assert pauses['mw-1001']['status'] == 'changed' and pauses['mw-1002']['status'] == 'changed'
     assert pauses['mw-1003']['status'] == 'ok' and pauses['mw-1004']['status'] == 'ok'
@@ -195,7 +221,7 @@ def test_patch_failure_still_resumes_and_fails_only_that_host(emulator, ansible_
     assert 'Patching mw-1001 failed' in msg and 'Patch failed on purpose on mw-1001' in msg, msg
     assert 'Its MAV scan was resumed.' in msg
     assert report['mw-1002']['status'] == 'skipped' and report['mw-1008']['status'] == 'skipped'
-    resumes = by_host(run, RESUME)
+    resumes = by_device(run, RESUME)
     assert all(resumes[host]['status'] == 'changed' for host in hosts), resumes
 
     assert set(records) == set(hosts)
@@ -216,7 +242,7 @@ def test_check_mode_changes_nothing(emulator, ansible_runner, tmp_path):
     run, records = run_window(ansible_runner, emulator, tmp_path, hosts, check=True)
     run.assert_rc(0)
 
-    pauses, resumes = by_host(run, PAUSE), by_host(run, RESUME)
+    pauses, resumes = by_device(run, PAUSE), by_device(run, RESUME)
     assert pauses['mw-1001']['status'] == 'changed' and pauses['mw-1002']['status'] == 'changed'
     assert pauses['mw-1001']['result']['msg'].startswith('Would call mav_scan_pause')
     assert pauses['mw-1003']['status'] == 'ok' and pauses['mw-1004']['status'] == 'ok'
@@ -255,7 +281,7 @@ def test_wfbss_reset_once_after_every_batch(emulator, ansible_runner, tmp_path, 
     tasks = emulator.control('GET', 'wfbss/tasks')
     assert len(tasks) == 1
     assert tasks[0]['command'] == 'reset' and tasks[0]['type'] == 'counter' and sorted(tasks[0]['cids']) == sorted(CIDS)
-    reset = [record for record in run.results if record['task'].endswith(' : ' + RESET)]
+    reset = [record for record in run.results if record['task'].endswith(' : ' + RESET) and record['status'] != 'skipped']
     assert len(reset) == 1 and reset[0]['status'] == 'changed'
     assert reset[0]['host'] in ('mw-1003', 'mw-1004')  # run once, in the last batch
     assert_no_secrets(run.stdout, run.stderr, without_facts(run.results))
@@ -325,7 +351,7 @@ def test_wfbss_reset_sent_when_the_last_host_fails_before_it(emulator, ansible_r
     })
     assert run.rc == 2, run.describe()
     # The unknown device's pause is refused (error 4): that host fails before it is patched, and only it.
-    pause = by_host(run, PAUSE)['mw-99999']
+    pause = by_device(run, PAUSE)['mw-99999']
     assert pause['status'] == 'failed' and 'error 4' in pause['result']['msg']
     assert set(records) == {'mw-1001', 'mw-1002', 'mw-1003'}
     counters = recap(run)
@@ -342,19 +368,37 @@ def test_wfbss_reset_sent_when_the_last_host_fails_before_it(emulator, ansible_r
     assert emulator.services('wfbss') == ['commands/reset'], emulator.services()
 
 
-def test_scan_resumed_when_the_host_becomes_unreachable_during_the_patch(emulator, ansible_runner, tmp_path):
-    hosts = local_hosts(d1001={'lose_connection': True}, d1002={})
-    run, records = run_window(ansible_runner, emulator, tmp_path, hosts,
-                              extra_env={'ANSIBLE_ACTION_PLUGINS': TEST_ACTION_PLUGINS},
-                              extra_vars={'maintenance_window_patch_tasks': LOSE_CONNECTION_TASKS})
+@pytest.mark.parametrize('serial, lost', [
+    (None, ['mw-1001']),  # one host of the batch lost, the other carries on
+    # Alone in its batch; the last batch, since Ansible ends a play whose whole batch failed.
+    (1, ['mw-1002']),
+    (None, ['mw-1001', 'mw-1002']),  # every host of the batch lost
+], ids=['one-of-two', 'serial-1', 'whole-batch'])
+def test_scan_resumed_when_the_host_becomes_unreachable_during_the_patch(emulator, ansible_runner, tmp_path, serial, lost):
+    hosts = local_hosts(d1001={}, d1002={})
+    for host in lost:
+        hosts[host]['lose_connection'] = True
+    extra_vars = {'maintenance_window_patch_tasks': LOSE_CONNECTION_TASKS}
+    if serial:
+        extra_vars['maintenance_window_serial'] = serial
+    run, records = run_window(ansible_runner, emulator, tmp_path, hosts, extra_vars=extra_vars)
     assert run.rc != 0, run.describe()
     assert set(records) == {'mw-1001', 'mw-1002'}
-    assert recap(run)['mw-1001']['unreachable'] == 1 and recap(run)['mw-1002']['failed'] == 0, run.stdout
-    calls = [call[:2] for call in mav_calls(emulator)]
-    assert ('mav_scan_pause', 1001) in calls and ('mav_scan_resume', 1002) in calls
-    # The window closed for mw-1001 too: its scan must not stay paused.
-    assert ('mav_scan_resume', 1001) in calls, calls
-    assert scan_states(emulator)[1001] == 'running'
+    report = window_report(run)
+    counters = recap(run)
+    for host in hosts:
+        expected = 'unreachable' if host in lost else 'ok'
+        assert report[host]['patch'] == expected and report[host]['resume'] == 'resumed', report
+        assert counters[host]['failed'] == (1 if host in lost else 0), run.stdout
+    failed = by_host(run, REPORT)
+    for host in lost:
+        assert failed[host]['result']['msg'].startswith('%s became unreachable during its patch work: ' % host)
+        assert failed[host]['result']['msg'].endswith('Its MAV scan was resumed.')
+    # The window closed for the lost hosts too: exactly one pause and one resume each, nothing left paused.
+    calls = mav_calls(emulator)
+    for deviceid in (1001, 1002):
+        assert [call[0] for call in calls if call[1] == deviceid] == ['mav_scan_pause', 'mav_scan_resume'], calls
+    assert scan_states(emulator)[1001] == scan_states(emulator)[1002] == 'running'
 
 
 def assert_become_fails(ansible_runner, tmp_path):
@@ -406,7 +450,7 @@ def test_default_patch_work_without_become_fails_every_host_and_resumes_every_sc
         assert msg.startswith('Patching %s failed: task "%s": ' % (host, LINUX_PACKAGES)), msg
         assert '..' not in msg, msg
         assert msg.endswith('Its MAV scan was resumed.' if host in running else 'Its MAV scan was not paused by this run.'), msg
-    resumes = by_host(run, RESUME)
+    resumes = by_device(run, RESUME)
     assert all(resumes[host]['status'] == 'changed' for host in running), resumes
     assert resumes['mw-1003']['status'] == 'skipped'
 
@@ -456,7 +500,7 @@ def test_patch_work_that_cannot_run_is_refused_before_the_pause(emulator, ansibl
         by_host(run, CHECK_PATCH)['mw-1010']['result']['msg']
     # The Windows check is for the role's own Windows tasks only, and it found the Windows host as Windows.
     checks = by_host(run, CHECK_WINDOWS)
-    assert checks['mw-1001']['status'] == 'skipped' and checks['mw-1009']['status'] == 'skipped', checks
+    assert checks['mw-1001']['status'] == 'ok' and checks['mw-1009']['status'] == 'ok', checks
 
     counters = recap(run)
     assert all(counters[host]['failed'] == 1 for host in refused), run.stdout
@@ -509,11 +553,11 @@ def test_pause_whose_every_answer_was_lost_is_resumed_and_not_patched(
     assert run.rc == 2, run.describe()
     assert records == {}
 
-    pauses = by_host(run, PAUSE)
+    pauses = by_device(run, PAUSE)
     for host in hosts:
         assert pauses[host]['status'] == 'failed' and pauses[host]['result'].get('uncertain') is True, pauses[host]
         harness.assert_no_traceback(run, pauses[host]['result'])
-    resumes = by_host(run, RESUME)
+    resumes = by_device(run, RESUME)
     assert resumes['mw-1001']['status'] == 'changed', resumes
     assert resumes['mw-1003']['status'] == 'ok', resumes  # the lost pause found no running scan: nothing to resume
     report = by_host(run, REPORT_PAUSE)
