@@ -11,6 +11,7 @@
    playbook msp.antivirus.pause_patch_resume and ``ansible-inventory --list --export`` with an nsight.yml.
    An empty NSIGHT_RATE_LIMIT means the default of 60 (the call budget is on: its state file appears),
    an empty WFBSS_URL the default https://cspi.trendmicro.com.
+   (awx_credentials.py renders them.)
 2. ``ansible-playbook msp.antivirus.awx_credential_types`` against the awx.awx stand-in of
    files/awx/collections: the injector templates reach the module literally, and a second run
    changes nothing.
@@ -22,70 +23,15 @@ import json
 import os
 import subprocess
 
-import jinja2
 import pytest
 import yaml
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 import harness
+from awx_credentials import NSIGHT, TYPES_FILE, WFBSS, credential_types, nsight_env, only, render_env, wfbss_env
 
-TYPES_FILE = os.path.join(harness.REPO, 'playbooks', 'vars', 'awx_credential_types.yml')
 STUB_COLLECTIONS = os.path.join(harness.HERE, 'files', 'awx', 'collections')
 PATCH_TASKS = os.path.join(harness.HERE, 'files', 'record_patch.yml')
-NSIGHT = 'N-sight RMM API'
-WFBSS = 'Trend Micro WFBSS SMPI'
 CREATE = 'Create or update the credential type with awx.awx'
-# Every variable a credential may inject, and the harness's own pointers at the emulator: all unset, so
-# that the run sees only what the rendered credential gives. NSIGHT_BUDGET_DIR stays (the run's own folder,
-# not $HOME): it is no credential input, AWX sets it for every job (see the design's call budget).
-CREDENTIAL_VARIABLES = ('NSIGHT_SERVER', 'NSIGHT_API_KEY', 'NSIGHT_RATE_LIMIT', 'NSIGHT_VALIDATE_CERTS',
-                        'NSIGHT_USER_AGENT', 'WFBSS_URL', 'WFBSS_ACCESS_TOKEN', 'WFBSS_SECRET_KEY',
-                        'WFBSS_API_VERSION', 'WFBSS_VALIDATE_CERTS', 'WFBSS_USER_AGENT')
-
-
-# ---- the credential types, as data and as AWX renders them -----------------------------------
-
-class UnsafeLoader(yaml.SafeLoader):
-    """YAML with Ansible's !unsafe read as the plain string it marks."""
-
-
-UnsafeLoader.add_constructor('!unsafe', lambda loader, node: loader.construct_scalar(node))
-
-
-def credential_types():
-    with open(TYPES_FILE) as types_file:
-        return dict((item['name'], item) for item in yaml.load(types_file, Loader=UnsafeLoader)['awx_credential_types'])
-
-
-def render_env(name, **inputs):
-    """The environment AWX gives a job or inventory update that uses a credential of type ``name``."""
-    credential_type = credential_types()[name]
-    fields = [field['id'] for field in credential_type['inputs']['fields']]
-    unknown = set(inputs) - set(fields)
-    assert not unknown, 'not inputs of %s: %s' % (name, unknown)
-    missing = [field for field in credential_type['inputs'].get('required', []) if not inputs.get(field)]
-    assert not missing, 'AWX refuses a %s credential without %s' % (name, missing)
-    namespace = dict((field, inputs.get(field, '')) for field in fields)
-    sandbox = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined)
-    return dict((variable, sandbox.from_string(template).render(**namespace))
-                for variable, template in credential_type['injectors']['env'].items())
-
-
-def only(*envs):
-    """extra_env for the harness: every credential variable unset, then the rendered credentials."""
-    extra_env = dict((name, None) for name in CREDENTIAL_VARIABLES)
-    for env in envs:
-        extra_env.update(env)
-    return extra_env
-
-
-def nsight_env(emulator, rate_limit=''):
-    return render_env(NSIGHT, server=emulator.url, api_key=emulator.nsight_api_key, rate_limit=rate_limit)
-
-
-def wfbss_env(emulator, url=None):
-    return render_env(WFBSS, url=emulator.url if url is None else url, access_token=emulator.wfbss_access_token,
-                      secret_key=emulator.wfbss_secret_key)
 
 
 def budget_files(run):
