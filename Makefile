@@ -39,7 +39,7 @@ UNITS_ARGS ?=
 INTEGRATION_JOBS ?= 2
 # Arguments for every benchmark in tests/benchmarks/, e.g. BENCH_ARGS="--devices 20".
 BENCH_ARGS ?=
-DEMO_CORE ?= $(if $(PY313),2.21,2.17)
+DEMO_CORE ?= $(if $(PY313),2.21,2.16)
 
 # Nothing is written to $HOME: caches and ansible's home go under .venv/ (ansible-test gets
 # HOME=$(AT_HOME) on its command line, as it passes on only PATH, HOME and LC_ALL).
@@ -51,13 +51,13 @@ AT_HOME := $(VENV)/ansible-test-home
 PYTEST_TMP := $(VENV)/tmp
 
 # ---- virtualenvs: one per ansible-core, one for the tools ---------------------------
-CORES := 2.17 2.21
-PYTHON_core-2.17 = $(PY311)
+CORES := 2.16 2.21
+PYTHON_core-2.16 = $(PY311)
 PYTHON_core-2.21 = $(PY313)
 PYTHON_tools = $(PY313)
-PYVER_2.17 := 3.11
+PYVER_2.16 := 3.11
 PYVER_2.21 := 3.13
-VENVS := core-2.17 core-2.21 tools
+VENVS := core-2.16 core-2.21 tools
 TOOLS := $(VENV)/tools/bin
 core_path = PATH="$(VENV)/core-$(1)/bin:$$PATH"
 

@@ -29,7 +29,7 @@ import types
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHIM = os.path.join(HERE, 'get_pip_shim.py')
-# Where ansible_test/_util/target/setup/requirements.py looks for get-pip.py (ansible-core 2.17 to 2.21).
+# Where ansible_test/_util/target/setup/requirements.py looks for get-pip.py (ansible-core 2.16 to 2.21).
 CACHE_TEMPLATE = "~/.ansible/test/cache/get_pip_%s.py"
 CACHE_DIR = os.path.join('.ansible', 'test', 'cache')
 
