@@ -82,7 +82,7 @@ GATES := emulator-tests \
          $(addprefix units-,$(CORES)) \
          $(addprefix integration-,$(CORES)) \
          $(addprefix sanity-,$(CORES)) \
-         lint docs-lint changelog-lint importer bench-quick
+         lint docs-lint docs-site changelog-lint importer bench-quick
 
 .PHONY: help test demo bench venvs $(addprefix venv-,$(VENVS)) collection-link get-pip \
         $(GATES) units integration sanity clean
@@ -94,7 +94,7 @@ help: ## this list
 	@echo "          make units-2.21 UNITS_ARGS=tests/unit/plugins/module_utils/test_x.py"
 
 # Recursive on purpose: the gates' sub-makes see the virtualenvs that `venvs` just built.
-test: ## every gate (emulator-tests, units, integration, sanity, lint, docs-lint, changelog-lint, importer, bench-quick), then a summary
+test: ## every gate (emulator-tests, units, integration, sanity, lint, docs-lint, docs-site, changelog-lint, importer, bench-quick), then a summary
 	@$(MAKE) venvs
 	@$(MAKE) collection-link get-pip
 	@bash "$(CI)/gates.sh" $(GATES)
@@ -153,6 +153,10 @@ lint: venv-tools collection-link ## ansible-lint --profile production
 docs-lint: venv-tools collection-link ## antsibull-docs lint-collection-docs --plugin-docs
 	cd "$(REPO)" && PATH="$(TOOLS):$$PATH" ANSIBLE_COLLECTIONS_PATH="$(COLLECTIONS)" \
 		antsibull-docs --config-file "$(CI)/antsibull-docs.cfg" lint-collection-docs --plugin-docs .
+
+# The site: antsibull-docs and Sphinx, offline, every warning an error (.ci/docsite.sh).
+docs-site: venv-tools collection-link ## the docs site (plugins, role, guides of docs/docsite/) in .venv/docs-site/build/html; warnings fail
+	PATH="$(TOOLS):$$PATH" ANSIBLE_COLLECTIONS_PATH="$(COLLECTIONS)" "$(CI)/docsite.sh" "$(VENV)/docs-site"
 
 changelog-lint: venv-tools ## antsibull-changelog lint, and of changelogs/changelog.yaml
 	cd "$(REPO)" && "$(TOOLS)/antsibull-changelog" lint
