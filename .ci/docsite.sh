@@ -9,8 +9,32 @@
 set -euo pipefail
 dest=$1
 ci=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$ci/.." && pwd)
 # Our antsibull-docs settings: warnings to stderr, no ~/antsibull.log.
 cfg=$ci/antsibull-docs.cfg
+
+# The execution environment guide of the site repeats the ansible-builder definitions of
+# docs/execution-environment.md, which the integration tests run: they must stay the same.
+python - "$repo/docs/execution-environment.md" "$repo/docs/docsite/rst/execution_environment.rst" <<'PY'
+import re
+import sys
+import textwrap
+
+import yaml
+
+
+def definitions(path, pattern):
+    with open(path) as handle:
+        blocks = re.findall(pattern, handle.read(), re.DOTALL)
+    return [yaml.safe_load(textwrap.dedent(block)) for block in blocks
+            if re.search(r"^(    )?version: 3$", block, re.MULTILINE)]
+
+
+markdown = definitions(sys.argv[1], r"```yaml\n(.*?)```")
+rst = definitions(sys.argv[2], r"\.\. code-block:: yaml\n\n(.*?)(?=\n\S)")
+if not markdown or markdown != rst:
+    sys.exit("error: the ansible-builder definitions of {0} and {1} differ: copy them again".format(*sys.argv[1:]))
+PY
 
 rm -rf "$dest" && mkdir -p "$dest/rst"
 # antsibull-docs writes only into folders that no one else can write to.
