@@ -248,8 +248,9 @@ def ensure_state(client, deviceid, wanted, check_mode=False):
 def is_fatal_result(result):
     """is_fatal_for_all, read back from a device's result dict (the action plugin sees only those):
     a failure without an N-sight answer (no api_status), or a login failure (error 3)."""
-    return bool(result.get("failed") and not result.get("skipped")
-                and ("api_status" not in result or result.get("api_code") == 3))
+    if not result.get("failed") or result.get("skipped"):
+        return False
+    return "api_status" not in result or result.get("api_code") == 3
 
 
 def is_fatal_for_all(error):
@@ -372,7 +373,7 @@ def _refused_update(client, deviceid, text):
 
 def update_definitions_bulk(client, deviceids, check_mode=False, workers=POOL_SIZE):
     return for_each_device(deviceids, lambda deviceid: update_definitions(client, deviceid, check_mode),
-                           lambda deviceid, reason: skipped_update(deviceid, reason), workers)
+                           skipped_update, workers)
 
 
 def skipped_update(deviceid, reason):

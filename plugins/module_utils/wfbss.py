@@ -193,8 +193,9 @@ class WfbssClient:
     def _task(self, path, answer):
         """The documented ``{"task": {"id", "status"}}`` answer of a command, its shape checked."""
         task = answer.get("task") if isinstance(answer, dict) else None
-        if (not isinstance(task, dict) or not isinstance(task.get("id"), str) or not task["id"].strip()
-                or not isinstance(task.get("status"), (str, type(None)))):
+        task_id = task.get("id") if isinstance(task, dict) else None
+        status = task.get("status") if isinstance(task, dict) else None
+        if not isinstance(task_id, str) or not task_id.strip() or not isinstance(status, (str, type(None))):
             raise ResponseParseError("WFBSS answered {0} without the documented task {{id, status}} (a string id): "
                                      "{1}. The command may have been accepted; check the customers in the console "
                                      "before sending it again.".format(
