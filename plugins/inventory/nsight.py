@@ -114,11 +114,10 @@ cache_plugin: ansible.builtin.jsonfile
 cache_connection: ~/.cache/msp.antivirus
 cache_timeout: 3600
 
----
-# servers.nsight.yml: servers only; the key comes from NSIGHT_API_KEY
-plugin: msp.antivirus.nsight
-server: wwweurope1.systemmonitor.eu.com
-device_types: [server]
+# Another file, servers.nsight.yml: servers only; the key comes from NSIGHT_API_KEY
+#   plugin: msp.antivirus.nsight
+#   server: wwweurope1.systemmonitor.eu.com
+#   device_types: [server]
 """
 
 import re

@@ -14,7 +14,8 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from test_emulator import (  # noqa: E402,F401  pylint: disable=unused-import,wrong-import-position (fixtures too)
+# The fixtures come in through this import too.
+from test_emulator import (  # noqa: E402,F401  pylint: disable=unused-import,wrong-import-position
     WFBSS_BASE,
     assert_error,
     assert_fail,

@@ -54,7 +54,7 @@ def secret_forms(secret):
     forms = [('literal', secret)]
     for name, encoded in (('URL-encoded', quote(secret, safe='')), ('path-encoded', quote(secret)),
                           ('form-encoded', quote_plus(secret))):
-        if encoded not in [text for _, text in forms]:
+        if encoded not in [text for _form, text in forms]:
             forms.append((name, encoded))
     return forms
 

@@ -60,8 +60,8 @@ def test_forks_and_two_playbooks_at_once_share_one_budget(emulator, ansible_runn
     play = [{"name": "Forked reads", "hosts": "host*", "gather_facts": False, "tasks": [
         {"name": "Read", "msp.antivirus.nsight_mav_scan_info": {"deviceid": "{{ deviceid }}", "engine": "bitdefender"},
          "delegate_to": "localhost"},
-        {"name": "Read again", "msp.antivirus.nsight_mav_scan_info": {"deviceid": "{{ deviceid }}",
-                                                                       "engine": "bitdefender"},
+        {"name": "Read again",
+         "msp.antivirus.nsight_mav_scan_info": {"deviceid": "{{ deviceid }}", "engine": "bitdefender"},
          "delegate_to": "localhost"},
     ]}]
     env = {"NSIGHT_RATE_LIMIT": 20, "NSIGHT_BUDGET_DIR": budget_dir, "ANSIBLE_FORKS": 8}

@@ -164,14 +164,14 @@ def test_unbounded_and_slow_bodies_fail_clearly_and_soon(emulator, run_playbook,
         ("Drip", dict(kind="drip", delay=0.5), "no complete answer within 2 s"),
     ]
     tasks = []
-    for name, fault, _ in faults:
+    for name, fault, _fragment in faults:
         emulator.server.add_fault(api="nsight", service="list_mav_scans", **fault)
         tasks.append({"name": name, "msp.antivirus.nsight_mav_scan_info": {"deviceid": 1001, "timeout": 2, "retries": 0},
                       "ignore_errors": True})
     started = time.monotonic()
     run = run_playbook(tasks, verbosity=3).assert_rc(0)
     elapsed = time.monotonic() - started
-    for name, _, fragment in faults:
+    for name, _fault, fragment in faults:
         failed_result(run, name, fragment)
         assert len(run.result(name)["msg"]) < 700
     # Four tasks of at most a 2 s request each, plus ansible's own start-up.

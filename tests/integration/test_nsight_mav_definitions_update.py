@@ -85,7 +85,7 @@ def test_bulk_within_one_run_and_over_batches(emulator, run_playbook):
     assert [item["deviceid"] for item in many_result["results"] if item.get("failed")] == [1002, 1004]
     assert many_result["msg"] == "7 device(s) changed, 2 unchanged, 2 failed."
     assert sorted(calls_of(emulator)) == sorted(str(deviceid) for deviceid in set(small) | set(many)
-                                                for _ in range(2 if deviceid in small else 1))
+                                                for _attempt in range(2 if deviceid in small else 1))
 
 
 def test_unknown_device_and_wrong_key(emulator, run_playbook, assert_no_secrets):
@@ -131,10 +131,10 @@ BAD_INPUT = [
 
 
 def test_bad_input_fails_without_any_call(emulator, run_playbook, assert_no_secrets):
-    run = run_playbook([update_task(name, ignore_errors=True, **options) for name, options, _ in BAD_INPUT],
+    run = run_playbook([update_task(name, ignore_errors=True, **options) for name, options, _fragment in BAD_INPUT],
                        verbosity=4)
     run.assert_rc(0)
-    for name, _, fragment in BAD_INPUT:
+    for name, _options, fragment in BAD_INPUT:
         failed_result(run, name, fragment)
     assert emulator.calls() == []
     assert_no_secrets(run.output, run.results, run.files_text())

@@ -15,7 +15,7 @@ ACTIONS = ("mav_scan_start", "mav_scan_pause", "mav_scan_resume", "mav_scan_canc
 CORE = tuple(int(part) for part in ANSIBLE_CORE_VERSION.split(".")[:2])
 # Whether task results carry "invocation" (module_args), on the cores this suite runs on;
 # ansible.builtin.ping tells on any other.
-RESULTS_HAVE_INVOCATION = {(2, 17): True, (2, 21): False}
+RESULTS_HAVE_INVOCATION = {(2, 16): True, (2, 17): True, (2, 21): False}
 NO_LOG_MASK = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
 
 

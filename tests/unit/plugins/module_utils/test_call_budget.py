@@ -65,7 +65,7 @@ def test_threads_never_pass_the_limit_in_any_window(short_window, budget_dir):
     sent = []
     lock = threading.Lock()
 
-    def one(_):
+    def one(_number):
         with budget.call():
             with lock:
                 sent.append(time.monotonic())
@@ -83,11 +83,11 @@ def test_two_processes_share_one_budget(short_window, budget_dir):
     read_end, write_end = os.pipe()
     started = time.monotonic()
     children = []
-    for _ in range(2):
+    for _child in range(2):
         pid = os.fork()
         if pid == 0:  # each child sends three calls and reports when, then leaves without any cleanup
             try:
-                for _ in range(3):
+                for _call in range(3):
                     with CallBudget(4, SERVER, KEY).call():
                         os.write(write_end, "{0!r}\n".format(time.monotonic()).encode())
             finally:
@@ -180,7 +180,7 @@ def test_slot_time_moves_to_the_end_of_the_call(short_window, budget_dir):
 def test_free_slots_and_seconds_until(short_window, budget_dir):
     budget = CallBudget(3, SERVER, KEY)
     assert budget.free_slots() == 3 and budget.seconds_until(3) == 0
-    for _ in range(3):
+    for _call in range(3):
         with budget.call():
             pass
     assert budget.free_slots() == 0
@@ -196,7 +196,7 @@ def test_long_waits_are_named_in_a_warning(budget_dir, monkeypatch):
     monkeypatch.setattr(call_budget, "LONGEST_NAP_SECONDS", 0.05)
     budget = CallBudget(1, SERVER, KEY)
     assert budget.warnings() == []
-    for _ in range(2):
+    for _call in range(2):
         with budget.call():
             pass
     [warning] = budget.warnings()

@@ -460,7 +460,7 @@ def test_body_at_the_cap_is_read(local_server, sleeps):
 def gzip_of_zeros(size):
     compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
     block = b"\0" * (1024 * 1024)
-    parts = [compressor.compress(block) for _ in range(size // len(block))]
+    parts = [compressor.compress(block) for _block in range(size // len(block))]
     return b"".join(parts) + compressor.flush()
 
 

@@ -477,7 +477,7 @@ def test_ambiguous_fail_after_lost_answer_reads_the_scan_once():
 def test_lost_answer_whose_scan_cannot_be_read_is_uncertain():
     client = FakeClient(replies={7: ("FAIL", SEED_FAIL, LOST)})
     unreadable = TransportError("Could not reach N-sight")
-    client.list_mav_scans = lambda *args, **kwargs: (_ for _ in ()).throw(unreadable)
+    client.list_mav_scans = lambda *args, **kwargs: (never for never in ()).throw(unreadable)
     outcome = apply_state(client, 7, "paused")
     assert (outcome.changed, outcome.failed, outcome.details.get("uncertain")) == (False, True, True)
     assert "could not be read" in outcome.msg and "Could not reach N-sight" in outcome.msg
@@ -507,6 +507,6 @@ def test_unreachable_before_sending_is_not_uncertain():
 
 def test_check_mode_read_lost_is_not_uncertain():
     client = FakeClient()
-    client.list_mav_scans = lambda *args, **kwargs: (_ for _ in ()).throw(lost_every_time())
+    client.list_mav_scans = lambda *args, **kwargs: (never for never in ()).throw(lost_every_time())
     outcome = ensure_state(client, 7, "paused", check_mode=True)
     assert outcome.failed and "uncertain" not in outcome.as_dict()

@@ -233,8 +233,8 @@ def test_main_fails_a_refused_device(local_server, main):
     result = main(deviceid=42)
     assert result.rc == 1 and result.failed
     assert result["results"][0]["engine"] is None
-    assert [request.param("service") for request in local_server.requests] == [SERVICE, "list_mav_scans",
-                                                                                "list_mav_scans"]
+    services = [request.param("service") for request in local_server.requests]
+    assert services == [SERVICE, "list_mav_scans", "list_mav_scans"]
 
 
 def test_main_check_mode_sends_nothing(local_server, main):

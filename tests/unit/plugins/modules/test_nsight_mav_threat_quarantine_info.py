@@ -64,8 +64,8 @@ def test_rows_raw_per_device_engine_found_as_for_scans(listing):
     assert result["changed"] is False and "failed" not in result
     assert result["service"] == service
     devices = result["devices"]
-    assert [(device["deviceid"], device["engine"]) for device in devices] == [(1, "bitdefender"), (2, "vipre"),
-                                                                            (3, None)]
+    engines = [(device["deviceid"], device["engine"]) for device in devices]
+    assert engines == [(1, "bitdefender"), (2, "vipre"), (3, None)]
     assert devices[2]["rows"] == []
     # Bitdefender (v omitted) first; VIPRE (v=1) only when Bitdefender showed nothing.
     assert sorted(client.calls, key=repr) == sorted([(service, 1, None), (service, 2, None), (service, 2, 1),
