@@ -132,10 +132,10 @@ BAD_INPUT = [
 
 
 def test_bad_input_fails_without_any_call(emulator, run_playbook, assert_no_secrets):
-    run = run_playbook([task(module, name, ignore_errors=True, **options) for module, name, options, _ in BAD_INPUT],
-                       verbosity=4)
+    tasks = [task(module, name, ignore_errors=True, **options) for module, name, options, _fragment in BAD_INPUT]
+    run = run_playbook(tasks, verbosity=4)
     run.assert_rc(0)
-    for _, name, _, fragment in BAD_INPUT:
+    for _module, name, _options, fragment in BAD_INPUT:
         failed_result(run, name, fragment)
     assert emulator.calls() == []
     assert_no_secrets(run.output, run.results, run.files_text())
