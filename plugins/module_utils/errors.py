@@ -81,6 +81,19 @@ def fail_json_from(module, error, **result):
     module.fail_json(**failure_result(error, **result))
 
 
+def user_info_in_urls(params):
+    """The ``user:password`` parts of the base URL options, and the passwords alone, never to be shown."""
+    found = set()
+    for option in ("server", "url"):
+        value = params.get(option)
+        authority = value.split("://", 1)[-1].split("/", 1)[0] if isinstance(value, str) else ""
+        if "@" not in authority:
+            continue
+        user_info = authority.rsplit("@", 1)[0]
+        found.update(part for part in (user_info, user_info.partition(":")[2]) if part)
+    return found
+
+
 def run_module(module, run, connect, validate=None):
     """The contract of every module, called by its ``main()`` alone; ends in exit_json or fail_json.
 
@@ -92,6 +105,9 @@ def run_module(module, run, connect, validate=None):
     Every warning of the client (a retry, a long wait for the N-sight call budget) becomes a task warning.
     """
     error = result = client = None
+    # A user name or password typed into server or url is refused, but ansible-core up to 2.18 echoes
+    # the arguments in ``invocation``: mask it there as no_log masks a secret option.
+    module.no_log_values.update(user_info_in_urls(module.params))
     try:
         if validate is not None:
             validate(module.params)
