@@ -82,7 +82,7 @@ def fail_json_from(module, error, **result):
 
 
 def user_info_in_urls(params):
-    """The ``user:password`` parts of the base URL options, and the passwords alone, never to be shown."""
+    """The ``user:password`` parts of the base URL options, and the passwords alone: never to be shown."""
     found = set()
     for option in ("server", "url"):
         value = params.get(option)
@@ -90,7 +90,9 @@ def user_info_in_urls(params):
         if "@" not in authority:
             continue
         user_info = authority.rsplit("@", 1)[0]
-        found.update(part for part in (user_info, user_info.partition(":")[2]) if part)
+        # A user name alone is no secret, and masking a short one would garble every message holding it.
+        if ":" in user_info:
+            found.update(part for part in (user_info, user_info.partition(":")[2]) if part)
     return found
 
 

@@ -13,7 +13,7 @@ from ansible_collections.msp.antivirus.plugins.module_utils.errors import user_i
 
 @pytest.mark.parametrize("params, expected", [
     ({"url": "https://admin:hunter2@cspi.trendmicro.com/SMPI"}, {"admin:hunter2", "hunter2"}),
-    ({"server": "me@host", "url": None}, {"me"}),
+    ({"server": "me@host", "url": None}, set()),
     ({"server": "http://:pw@127.0.0.1:8080"}, {":pw", "pw"}),
     ({"server": "https://www.systemmonitor.us/api/"}, set()),
     ({"server": "https://host/path@not-user-info"}, set()),
