@@ -116,8 +116,9 @@ def main(argv=None):
     print("latency per request: %.3f s, patch task: %s" % (options.latency, options.patch))
     print("%-5s %6s %8s %9s %7s %8s %10s" % ("mode", "hosts", "running", "seconds", "pauses", "resumes", "api_calls"))
     for row in rows:
-        print("%-5s %6d %8d %9.2f %7d %8d %10d" % (row["mode"], row["hosts"], row["running"], row["seconds"],
-                                                  row["pauses"], row["resumes"], row["api_calls"]))
+        values = (row["mode"], row["hosts"], row["running"], row["seconds"], row["pauses"], row["resumes"],
+                  row["api_calls"])
+        print("%-5s %6d %8d %9.2f %7d %8d %10d" % values)
     hand, role = rows
     print("ratio: the role took %.2fx the hand-written play's time (goal: at most 2x)"
           % (role["seconds"] / max(hand["seconds"], 0.01)))
