@@ -120,6 +120,7 @@ cache_timeout: 3600
 #   device_types: [server]
 """
 
+import os
 import re
 from collections import Counter
 
@@ -244,7 +245,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def parse(self, inventory, loader, path, cache=True):
         super(InventoryModule, self).parse(inventory, loader, path, cache)
-        self._read_config_data(path)
+        # What the source file itself sets: an option it does not set may come from the environment.
+        self._source_options = self._read_config_data(path) or {}
         cache_key = self.get_cache_key(path)
         use_cache = self.get_option("cache") and cache
         update_cache = self.get_option("cache") and not cache
@@ -293,8 +295,18 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         raise AnsibleParserError("{0}: {1}".format(context, redact(failure.message)))
 
     def _client(self):
-        options = dict((name, self.get_option(name)) for name in NSIGHT_CONNECTION_ARGS)
+        options = dict((name, self._connection_option(name)) for name in NSIGHT_CONNECTION_ARGS)
         return NsightClient(**nsight_client_args(options))
+
+    def _connection_option(self, name):
+        """The option's value; one taken from an empty environment variable counts as not set, as for the
+        modules (AWX renders an optional input left empty as ''; Ansible would read validate_certs '' as false)."""
+        fallback = NSIGHT_CONNECTION_ARGS[name].get("fallback")
+        variables = fallback[1] if fallback else ()
+        from_empty_variable = any(variable in os.environ and not os.environ[variable].strip() for variable in variables)
+        if name not in getattr(self, "_source_options", {}) and from_empty_variable:
+            return NSIGHT_CONNECTION_ARGS[name].get("default")
+        return self.get_option(name)
 
     def _devices(self, client):
         clients = self._selected(client.rows("list_clients", "items", "client"), "list_clients", "clientid", "clients")

@@ -279,6 +279,15 @@ def test_connection_options_reach_the_client(fake_client, parse, monkeypatch):
     assert dict((name, client.kwargs.get(name)) for name in wanted) == wanted
 
 
+def test_empty_environment_variables_count_as_not_set(fake_client, parse, monkeypatch):
+    # AWX renders an optional input left empty as '': Ansible alone would read validate_certs '' as false.
+    monkeypatch.setenv("NSIGHT_VALIDATE_CERTS", "")
+    monkeypatch.setenv("NSIGHT_RATE_LIMIT", "")
+    parse()
+    (client,) = fake_client.created
+    assert (client.kwargs["validate_certs"], client.kwargs["rate_limit"]) == (True, 60)
+
+
 def test_groups_per_client_and_site(fake_client, parse):
     inventory = parse()
     assert set(inventory.groups) == {"all", "ungrouped", "nsight_client_Alpha_Dental", "nsight_client_Beta_Law",
