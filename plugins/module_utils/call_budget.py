@@ -107,13 +107,7 @@ class CallBudget:
 
     def free_slots(self, within=0.0):
         """How many calls the budget lets through from now to ``within`` seconds from now, taking none."""
-        descriptor = self._open()
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_SH)
-            now = time.monotonic()
-            sent = self._recent(descriptor, now)
-        finally:
-            os.close(descriptor)
+        now, sent = self._snapshot()
         return max(0, self.limit - sum(1 for stamp in sent if stamp > now + within - WINDOW_SECONDS))
 
     def seconds_until(self, calls):
@@ -122,13 +116,7 @@ class CallBudget:
         In a rolling window the k-th call beyond the free slots waits for the k-th oldest call of
         the window to leave it, and every later window repeats that pattern.
         """
-        descriptor = self._open()
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_SH)
-            now = time.monotonic()
-            sent = self._recent(descriptor, now)
-        finally:
-            os.close(descriptor)
+        now, sent = self._snapshot()
         waiting = calls - (self.limit - len(sent))
         if waiting <= 0:
             return 0.0
@@ -136,6 +124,16 @@ class CallBudget:
         pattern = (sent + [now] * (self.limit - len(sent)))[:self.limit]
         windows, index = divmod(waiting - 1, self.limit)
         return windows * WINDOW_SECONDS + max(0.0, pattern[index] + WINDOW_SECONDS - now)
+
+    def _snapshot(self):
+        """(now, the sorted send times of the last minute), read under a shared lock, taking nothing."""
+        descriptor = self._open()
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_SH)
+            now = time.monotonic()
+            return now, self._recent(descriptor, now)
+        finally:
+            os.close(descriptor)
 
     def _recent(self, descriptor, now):
         # A time ahead of now was written before a reboot (the monotonic clock restarts).
