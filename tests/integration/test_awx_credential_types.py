@@ -1,7 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, msp.antivirus developers
+# Copyright: (c) 2026, msp.antivirus contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-# SPDX-License-Identifier: GPL-3.0-or-later
 """The AWX / Automation Controller credential types of playbooks/vars/awx_credential_types.yml.
 
 1. Their injectors rendered as AWX renders them (awx/main/models/credential: a Jinja2

@@ -1,7 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, msp.antivirus developers
+# Copyright: (c) 2026, msp.antivirus contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-# SPDX-License-Identifier: GPL-3.0-or-later
 """msp.antivirus.pause_patch_resume run as AWX runs a job: through ansible-runner and a private data directory.
 
 AWX writes, for each job, a private data directory and hands it to ansible-runner:

@@ -37,7 +37,8 @@ RESUME = 'Resume the MAV scans this run paused in this batch'
 # One task fails every host whose window did not close cleanly, whatever the reason.
 REPORT = REPORT_PAUSE = 'Fail the host whose window did not close cleanly'
 PUBLISH = "Publish the maintenance window report (AWX shows it among the job's artifacts)"
-CHECK_PATCH = CHECK_WINDOWS = CHECK_ID = 'Check that the device id is real and that the patch work can run'
+# A refused host is left out of the pause, then failed with the others once the window has closed.
+CHECK_PATCH = CHECK_WINDOWS = CHECK_ID = 'Fail the host whose window did not close cleanly'
 LINUX_PACKAGES = 'Update every installed package'
 # Become that cannot work: every task with become fails, and nothing runs with privileges. Ansible skips become
 # when the connection's user is already the become user (root here), unless ANSIBLE_BECOME_ALLOW_SAME_USER is set.
@@ -284,6 +285,12 @@ def test_wfbss_reset_once_after_every_batch(emulator, ansible_runner, tmp_path, 
     reset = [record for record in run.results if record['task'].endswith(' : ' + RESET) and record['status'] != 'skipped']
     assert len(reset) == 1 and reset[0]['status'] == 'changed'
     assert reset[0]['host'] in ('mw-1003', 'mw-1004')  # run once, in the last batch
+    # The last report holds both batches: the run's state carries the first batch's outcomes into the second.
+    report = window_report(run)
+    assert sorted(report) == sorted(hosts), report
+    assert all(entry['patch'] == 'ok' and entry['resume'] == ('resumed' if entry['pause'] == 'paused' else 'not_needed')
+               for entry in report.values()), report
+    assert [report[host]['pause'] for host in sorted(hosts)] == ['paused', 'paused', 'not_needed', 'not_needed'], report
     assert_no_secrets(run.stdout, run.stderr, without_facts(run.results))
 
 
@@ -317,6 +324,13 @@ def test_missing_or_bad_device_id_is_refused_before_any_call(emulator, ansible_r
     # Only the good host reached the API, and only it was patched.
     assert [(call[0], call[1]) for call in mav_calls(emulator)] == [('mav_scan_pause', 1001), ('mav_scan_resume', 1001)]
     assert set(records) == {'mw-1001'}
+    # The refused host is in the report; the hosts that failed the argument check never reached their window.
+    report = window_report(run)
+    assert report['mw-zero']['pause'] == 'failed' and report['mw-zero']['patch'] == 'skipped', report
+    assert report['mw-zero']['resume'] == 'not_needed' and report['mw-zero']['deviceid'] == 0, report
+    assert report['mw-zero']['msg'].startswith('Refused before its pause: maintenance_window_deviceid'), report
+    assert report['mw-1001']['pause'] == 'paused' and report['mw-1001']['resume'] == 'resumed', report
+    assert report['mw-nodev']['msg'].startswith('Did not reach its window'), report
 
 
 def test_no_secret_at_vvvv_with_credentials_in_variables(emulator, ansible_runner, tmp_path, assert_no_secrets):
@@ -500,7 +514,7 @@ def test_patch_work_that_cannot_run_is_refused_before_the_pause(emulator, ansibl
         by_host(run, CHECK_PATCH)['mw-1010']['result']['msg']
     # The Windows check is for the role's own Windows tasks only, and it found the Windows host as Windows.
     checks = by_host(run, CHECK_WINDOWS)
-    assert checks['mw-1001']['status'] == 'ok' and checks['mw-1009']['status'] == 'ok', checks
+    assert checks['mw-1001']['status'] == 'skipped' and checks['mw-1009']['status'] == 'skipped', checks
 
     counters = recap(run)
     assert all(counters[host]['failed'] == 1 for host in refused), run.stdout

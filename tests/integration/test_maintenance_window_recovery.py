@@ -1,7 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, msp.antivirus developers
+# Copyright: (c) 2026, msp.antivirus contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-# SPDX-License-Identifier: GPL-3.0-or-later
 """Interrupted maintenance windows (msp.antivirus.resume_interrupted), the role's entry points and its report.
 
 Devices as in test_maintenance_window.py: 1001 Bitdefender running, 1002 VIPRE running, 1003 Bitdefender finished,
@@ -190,3 +189,32 @@ def test_entry_points_around_the_plays_own_patch_tasks(emulator, ansible_runner,
     assert report['mw-1002']['patch'] == 'failed' and report['mw-1002']['resume'] == 'resumed', report
     assert report['mw-1001']['patch'] == 'ok' and report['mw-1004']['resume'] == 'not_needed', report
     assert report['mw-99999']['pause'] == 'failed' and report['mw-99999']['patch'] == 'skipped', report
+
+
+def test_resume_entry_point_runs_the_after_steps_for_the_clean_hosts(emulator, ansible_runner, tmp_path):
+    hosts = local_hosts(d1001={}, d1002={'fail_patch': True}, d1003={})
+    inventory = write_inventory(tmp_path, hosts)
+    record_dir = tmp_path / 'patch-records'
+    record_dir.mkdir()
+    variables = {'patch_tasks': PATCH_TASKS, 'patch_record_dir': str(record_dir), 'patch_emulator_url': emulator.url,
+                 'maintenance_window_after': ['scan', 'definitions_update']}
+    workdir = ansible_runner._workdir('own-patch-after')  # pylint: disable=protected-access
+    command = [harness.ansible_executable('ansible-playbook'), OWN_PATCH_PLAY]
+    run = ansible_runner._run(workdir, command, False, 0, None,  # pylint: disable=protected-access
+                              ['-i', inventory, '-e', json.dumps(variables)])
+    assert run.rc == 2, run.describe()
+    acting = ('mav_scan_pause', 'mav_scan_resume', 'mav_definitions_update', 'mav_scan_start')
+    calls = [(call[0], call[1]) for call in mav_calls(emulator) if call[0] in acting]
+    # The clean hosts got each step once, after their resume; the host whose own patch task failed got none.
+    assert [service for service, deviceid in calls if deviceid == 1001] == [
+        'mav_scan_pause', 'mav_scan_resume', 'mav_definitions_update', 'mav_scan_start'], calls
+    assert [service for service, deviceid in calls if deviceid == 1003] == [
+        'mav_scan_pause', 'mav_definitions_update', 'mav_scan_start'], calls
+    assert [service for service, deviceid in calls if deviceid == 1002] == ['mav_scan_pause', 'mav_scan_resume'], calls
+    report = window_report(run)
+    assert report['mw-1001']['after'] == {'definitions_update': 'updated', 'scan': 'not_needed'}, report
+    assert report['mw-1003']['after'] == {'definitions_update': 'updated', 'scan': 'started'}, report
+    assert report['mw-1002']['after'] == {} and report['mw-1002']['patch'] == 'failed', report
+    counters = recap(run)
+    assert counters['mw-1002']['failed'] == 1 and counters['mw-1001']['failed'] == 0, run.stdout
+    assert counters['mw-1003']['failed'] == 0, run.stdout
