@@ -85,7 +85,7 @@ GATES := emulator-tests \
          lint docs-lint docs-site changelog-lint importer bench-quick
 
 .PHONY: help test demo bench venvs $(addprefix venv-,$(VENVS)) collection-link get-pip \
-        $(GATES) units integration sanity clean
+        $(GATES) units integration sanity release clean
 
 help: ## this list
 	@"$(CI)/make-help.sh" "$(firstword $(MAKEFILE_LIST))"
@@ -161,6 +161,9 @@ docs-site: venv-tools collection-link ## the docs site (plugins, role, guides of
 changelog-lint: venv-tools ## antsibull-changelog lint, and of changelogs/changelog.yaml
 	cd "$(REPO)" && "$(TOOLS)/antsibull-changelog" lint
 	cd "$(REPO)" && "$(TOOLS)/antsibull-changelog" lint-changelog-yaml changelogs/changelog.yaml
+
+release: venv-tools collection-link ## fold the changelog fragments into the release galaxy.yml names (CHANGELOG.rst, changelogs/changelog.yaml)
+	cd "$(REPO)" && PATH="$(TOOLS):$$PATH" ANSIBLE_COLLECTIONS_PATH="$(COLLECTIONS)" "$(TOOLS)/antsibull-changelog" release
 
 importer: venv-tools ## galaxy-importer on the built tarball; any warning fails
 	@"$(CI)/export-tree.sh" "$(VENV)/build/src"

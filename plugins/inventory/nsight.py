@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 name: nsight
 short_description: N-sight RMM servers and workstations as inventory hosts
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Walks the N-sight RMM Data Extraction API, C(list_clients), then C(list_sites) for each client, then
     C(list_servers) and C(list_workstations) for each site, and makes one host per device.

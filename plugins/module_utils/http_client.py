@@ -43,7 +43,7 @@ else:
     HAS_REQUESTS = True
 
 # Kept equal to galaxy.yml's version by a unit test.
-COLLECTION_VERSION = "0.1.0"
+COLLECTION_VERSION = "1.0.0"
 USER_AGENT = "msp.antivirus/{0} (Ansible collection)".format(COLLECTION_VERSION)
 
 REDACTED = "********"

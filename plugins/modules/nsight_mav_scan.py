@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: nsight_mav_scan
 short_description: Pause, resume, start or cancel the N-sight Managed Antivirus scan of devices
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Puts the Managed Antivirus (MAV) scan of one or many N-sight RMM devices into a wanted state with the
     Data Extraction API services C(mav_scan_pause), C(mav_scan_resume), C(mav_scan_start) and C(mav_scan_cancel).

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: nsight_mav_scan_info
 short_description: Read the newest N-sight Managed Antivirus scans of devices
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads the Managed Antivirus (MAV) scans of one or many N-sight RMM devices with the Data Extraction API service
     C(list_mav_scans), newest first.

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: wfbss_customer_info
 short_description: Find Trend Micro WFBSS customers and their customer ids
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Lists the WFBSS customers whose name holds a keyword with the service-management API call C(GET customers),
     following every page, and returns them with their C(id), the customer id (cid) that

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: wfbss_reset
 short_description: Reset Trend Micro WFBSS incident counters or live-status icons of customers
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Sends the WFBSS service-management API command C(POST commands/reset) for the given customers, which resets
     their incident counters (O(type=counter)) or their live-status icons (O(type=livestatus)).

@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 name: module_available
 short_description: Whether the controller can find a module
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Tells whether a task naming the module would find it, looking where Ansible itself looks when it runs the
     task (the installed collections, the collections next to the playbook, ansible-core's own modules, the

@@ -57,7 +57,7 @@ def test_no_option_other_than_api_key_is_no_log():
 def test_nsight_client_args_passes_values_through():
     assert nsight_client_args(params(timeout=5, retries=0, validate_certs=False, rate_limit=0)) == dict(
         server="www.systemmonitor.us", api_key="k", timeout=5, retries=0, validate_certs=False, rate_limit=0,
-        user_agent="msp.antivirus/0.1.0 (Ansible collection)")
+        user_agent="msp.antivirus/1.0.0 (Ansible collection)")
 
 
 @pytest.mark.parametrize("timeout", [0, -1])
