@@ -39,6 +39,8 @@ UNITS_ARGS ?=
 INTEGRATION_JOBS ?= 2
 # Arguments for every benchmark in tests/benchmarks/, e.g. BENCH_ARGS="--devices 20".
 BENCH_ARGS ?=
+# Arguments for `make release`, e.g. RELEASE_ARGS=--update-existing.
+RELEASE_ARGS ?=
 DEMO_CORE ?= $(if $(PY313),2.21,2.16)
 
 # Nothing is written to $HOME: caches and ansible's home go under .venv/ (ansible-test gets
@@ -163,7 +165,7 @@ changelog-lint: venv-tools ## antsibull-changelog lint, and of changelogs/change
 	cd "$(REPO)" && "$(TOOLS)/antsibull-changelog" lint-changelog-yaml changelogs/changelog.yaml
 
 release: venv-tools collection-link ## fold the changelog fragments into the release galaxy.yml names (CHANGELOG.rst, changelogs/changelog.yaml)
-	cd "$(REPO)" && PATH="$(TOOLS):$$PATH" ANSIBLE_COLLECTIONS_PATH="$(COLLECTIONS)" "$(TOOLS)/antsibull-changelog" release
+	cd "$(REPO)" && PATH="$(TOOLS):$$PATH" ANSIBLE_COLLECTIONS_PATH="$(COLLECTIONS)" "$(TOOLS)/antsibull-changelog" release $(RELEASE_ARGS)
 
 importer: venv-tools ## galaxy-importer on the built tarball; any warning fails
 	@"$(CI)/export-tree.sh" "$(VENV)/build/src"

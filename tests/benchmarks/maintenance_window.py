@@ -12,6 +12,10 @@ patch task and no fact gathering:
   the patch, a probe, one bulk resume, the record of paused scans, the report);
 - hand: one bulk ``nsight_mav_scan`` pause (run_once, delegated to localhost), the patch task, one bulk resume.
 
+The goal (issue 11) is the role within 2x of the hand-written play on 100 hosts with a trivial patch task. The
+default patch task runs a module on each host, as any real patch work does; ``--patch debug`` (no module) shows
+what the role's own per-host tasks cost beside the play's one.
+
 Usage: python tests/benchmarks/maintenance_window.py [--devices 100] [--latency 0.02] [--patch command] [--quick]
 (run it with the python of a virtualenv that has ansible-core, requests and xmltodict; `make bench` does;
 `make test` runs it with --quick so that it keeps working).

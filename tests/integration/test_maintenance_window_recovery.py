@@ -218,3 +218,36 @@ def test_resume_entry_point_runs_the_after_steps_for_the_clean_hosts(emulator, a
     counters = recap(run)
     assert counters['mw-1002']['failed'] == 1 and counters['mw-1001']['failed'] == 0, run.stdout
     assert counters['mw-1003']['failed'] == 0, run.stdout
+
+
+def test_a_scan_left_paused_by_an_earlier_play_of_the_run_keeps_its_record(emulator, ansible_runner, tmp_path):
+    """Play 1 pauses 1001 and its resume fails; play 2 of the same run finds the scan paused (not paused by it):
+    play 1's record entry must survive play 2, and resume_interrupted must resume the scan."""
+    budget = tmp_path / 'budget'
+    inventory = write_inventory(tmp_path, local_hosts(d1001={}))
+    play = {'hosts': 'patch_hosts', 'gather_facts': False,
+            'roles': [{'role': 'msp.antivirus.maintenance_window', 'vars': {'maintenance_window_patch_tasks': PATCH_TASKS}}]}
+    playbook = tmp_path / 'two_windows.yml'
+    # ignore_errors on the first window, or its failed host would not take part in the second.
+    first = dict(play, name='First window', roles=[dict(play['roles'][0], ignore_errors=True)])
+    playbook.write_text(yaml.safe_dump([first, dict(play, name='Second window')]))
+    emulator.server.add_fault(kind='error', api='nsight', service='mav_scan_resume', code=4, count=1)
+    record_dir = tmp_path / 'patch-records'
+    record_dir.mkdir()
+    variables = {'patch_record_dir': str(record_dir), 'patch_emulator_url': emulator.url}
+    workdir = ansible_runner._workdir('two-windows')  # pylint: disable=protected-access
+    run = ansible_runner._run(workdir, [harness.ansible_executable('ansible-playbook'), str(playbook)],  # pylint: disable=protected-access
+                              False, 0, {'NSIGHT_BUDGET_DIR': str(budget)}, ['-i', inventory, '-e', json.dumps(variables)])
+    run.assert_rc(0)
+    calls = [(call[0], call[1]) for call in mav_calls(emulator) if call[0] in ('mav_scan_pause', 'mav_scan_resume')]
+    # Play 1: pause, failed resume. Play 2: its pause finds the scan not running (not_needed), so no resume.
+    assert calls == [('mav_scan_pause', 1001), ('mav_scan_resume', 1001), ('mav_scan_pause', 1001)], calls
+    assert scan_states(emulator)[1001] == 'paused'
+    files = record_files(budget)
+    assert len(files) == 1, files
+    with open(files[0]) as handle:
+        assert [entry['deviceid'] for entry in json.load(handle)['entries']] == [1001]
+
+    recover(ansible_runner, inventory, {'NSIGHT_BUDGET_DIR': str(budget)}).assert_rc(0)
+    assert scan_states(emulator)[1001] == 'running'
+    assert record_files(budget) == []
