@@ -34,13 +34,14 @@ done
 [ -n "$url" ] || { echo "demo: the emulator printed no URL within 10 s" >&2; exit 1; }
 echo "==> API emulator listening at $url"
 
-# The emulator's own credentials (one place: tests/emulator/emulator_credentials.py) and the core version.
-read -r NSIGHT_API_KEY WFBSS_ACCESS_TOKEN WFBSS_SECRET_KEY core_version < <("$python" -c '
+# The emulator's own credentials (one place: tests/emulator/emulator_credentials.py) and the core version, one
+# per line: the secrets hold spaces and other characters that a split on words would break.
+{ read -r NSIGHT_API_KEY; read -r WFBSS_ACCESS_TOKEN; read -r WFBSS_SECRET_KEY; read -r core_version; } < <("$python" -c '
 import sys
 sys.path.insert(0, sys.argv[1])
 from ansible.release import __version__
 from emulator_credentials import NSIGHT_API_KEY, WFBSS_ACCESS_TOKEN, WFBSS_SECRET_KEY
-print(NSIGHT_API_KEY, WFBSS_ACCESS_TOKEN, WFBSS_SECRET_KEY, __version__)' "$repo/tests/emulator")
+print("\n".join([NSIGHT_API_KEY, WFBSS_ACCESS_TOKEN, WFBSS_SECRET_KEY, __version__]))' "$repo/tests/emulator")
 export NSIGHT_SERVER="$url" NSIGHT_API_KEY WFBSS_URL="$url" WFBSS_ACCESS_TOKEN WFBSS_SECRET_KEY
 export ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false
 export ANSIBLE_CALLBACK_RESULT_FORMAT=yaml ANSIBLE_LOCAL_TEMP="$workdir/tmp"
