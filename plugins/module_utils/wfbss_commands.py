@@ -50,6 +50,12 @@ def cid_batches(cids):
     return batches(customer_ids(cids))
 
 
+def group_commands(params):
+    """For commands/scan and commands/update: the cids of each command, at most 10 each, and the gids from
+    ``params`` (``cids``, ``gids``); bad input fails here, before any API call."""
+    return cid_batches(params["cids"]), group_ids(params["gids"])
+
+
 def send_commands(command_batches, send, what, check_mode=False, not_sent_key="not_sent"):
     """Send ``send(cids)`` for each batch, one after the other; the result of the task.
 

@@ -153,18 +153,13 @@ from ansible_collections.msp.antivirus.plugins.module_utils.arguments import WFB
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import fail_on_missing_libraries, run_module
 from ansible_collections.msp.antivirus.plugins.module_utils.http_client import missing_libraries
 from ansible_collections.msp.antivirus.plugins.module_utils.wfbss import WfbssClient
-from ansible_collections.msp.antivirus.plugins.module_utils.wfbss_commands import cid_batches, group_ids, send_commands
-
-
-def commands(params):
-    """The cids of each command, at most 10 each, and the gids; bad input fails here, before any API call."""
-    return cid_batches(params["cids"]), group_ids(params["gids"])
+from ansible_collections.msp.antivirus.plugins.module_utils.wfbss_commands import group_commands, send_commands
 
 
 def run(module, client):
     """The commands sent and their tasks; ``failed=True`` when a command failed, with what was not sent."""
     params = module.params
-    command_batches, gids = commands(params)
+    command_batches, gids = group_commands(params)
     what = "{0} update command(s) for {1} customer(s).".format(
         len(command_batches), sum(len(cids) for cids in command_batches))
     return send_commands(command_batches, lambda cids: client.update(cids, gids), what, module.check_mode)
@@ -182,7 +177,7 @@ def build_module():
 def main():
     module = build_module()
     fail_on_missing_libraries(module, missing_libraries())
-    run_module(module, run, lambda params: WfbssClient(**wfbss_client_args(params)), validate=commands)
+    run_module(module, run, lambda params: WfbssClient(**wfbss_client_args(params)), validate=group_commands)
 
 
 if __name__ == "__main__":
