@@ -32,8 +32,8 @@ TEST_LIBRARY = os.path.join(harness.HERE, 'files', 'library')
 CIDS = ['640FE47F-5118-4D79-8221-A35D0DE2EE2C', '549390C2-61B3-417E-B1F0-8955A63C08F3']
 
 # One bulk task per batch for the pauses and one for the resumes; by_device maps their results to hosts.
-PAUSE = 'Pause the MAV scans of this batch'
-RESUME = 'Resume the MAV scans this run paused in this batch'
+PAUSE = 'Check the batch, pause its MAV scans in one bulk task and record them'
+RESUME = 'Resume the MAV scans this run paused in the batch, run the after-steps and work out the report'
 # One task fails every host whose window did not close cleanly, whatever the reason.
 REPORT = REPORT_PAUSE = 'Fail the host whose window did not close cleanly'
 PUBLISH = "Publish the maintenance window report (AWX shows it among the job's artifacts)"
@@ -110,13 +110,22 @@ def window_report(run):
     return records[-1]['result']['ansible_stats']['data']['maintenance_window_report']
 
 
-def by_device(run, task):
-    """host -> a record like by_host's for the bulk ``task``: the result of the host's device in it, status
-    changed / ok / failed as that device's, skipped when the device was not in it (hosts from the report)."""
+def bulk_results(record, step=None):
+    """The per-device results of the bulk task inside a window step's ``record``: its own (``results``), or those of
+    the after-step ``step``."""
+    if step is None:
+        return record['result'].get('results', [])
+    return record['result'].get('after_results', {}).get(step, [])
+
+
+def by_device(run, task, step=None):
+    """host -> a record like by_host's for the bulk work of ``task`` (or of its after-step ``step``): the result of
+    the host's device in it, status changed / ok / failed as that device's, skipped when the device was not in it
+    (hosts from the report)."""
     results = {}
     for record in run.results:
         if record['task'].split(' : ', 1)[-1] == task and record['status'] != 'skipped':
-            for result in record['result'].get('results', []):
+            for result in bulk_results(record, step):
                 results[result['deviceid']] = result
     found = {}
     for host, entry in window_report(run).items():

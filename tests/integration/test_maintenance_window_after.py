@@ -9,19 +9,21 @@ running, 1003 Bitdefender finished, 1008 Bitdefender running. The patch work is 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-from test_maintenance_window import (PAUSE, RESUME, by_device, local_hosts, mav_calls, recap, run_window, window_report,
-                                     without_facts)
+from test_maintenance_window import (PAUSE, RESUME, bulk_results, by_device, local_hosts, mav_calls, recap, run_window,
+                                     window_report, without_facts)
 
-UPDATE = 'Update the MAV definitions of the hosts whose window closed cleanly'
-SCAN = 'Start a MAV scan on the hosts whose window closed cleanly'
+# The after-steps run inside the resume step, one bulk task each; their results are under after_results.
+UPDATE = 'definitions_update'
+SCAN = 'scan'
 WINDOW_SERVICES = ('mav_scan_pause', 'mav_scan_resume')
 AFTER_SERVICES = ('mav_definitions_update', 'mav_scan_start')
 
 
-def bulk_runs(run, task):
-    """The records of the bulk ``task`` that ran (not skipped)."""
-    return [record for record in run.results
-            if record['task'].split(' : ', 1)[-1] == task and record['status'] != 'skipped']
+def bulk_runs(run, step):
+    """The per-device results of each bulk run of the after-step ``step`` (the resume steps that ran it)."""
+    return [bulk_results(record, step) for record in run.results
+            if record['task'].split(' : ', 1)[-1] == RESUME and record['status'] != 'skipped'
+            and bulk_results(record, step)]
 
 
 def test_after_steps_run_for_the_clean_hosts_only(emulator, ansible_runner, tmp_path, assert_no_secrets):
@@ -39,8 +41,8 @@ def test_after_steps_run_for_the_clean_hosts_only(emulator, ansible_runner, tmp_
     for task in (UPDATE, SCAN):
         ran = bulk_runs(run, task)
         assert len(ran) == 1, (task, ran)
-        assert sorted(result['deviceid'] for result in ran[0]['result']['results']) == [1001, 1003], ran
-    updates, scans = by_device(run, UPDATE), by_device(run, SCAN)
+        assert sorted(result['deviceid'] for result in ran[0]) == [1001, 1003], ran
+    updates, scans = by_device(run, RESUME, UPDATE), by_device(run, RESUME, SCAN)
     assert updates['mw-1001']['status'] == 'changed' and scans['mw-1003']['status'] == 'changed', (updates, scans)
     assert scans['mw-1001']['status'] == 'ok', scans
     assert updates['mw-1008']['status'] == 'skipped' and scans['mw-1008']['status'] == 'skipped'

@@ -104,7 +104,9 @@ def test_killed_window_is_recovered_exactly_once(emulator, ansible_runner, tmp_p
     before = len(emulator.calls())
     again = recover(ansible_runner, inventory, {'NSIGHT_BUDGET_DIR': str(budget)}).assert_rc(0)
     assert emulator.calls()[before:] == []
-    assert again.task('msp.antivirus.maintenance_window : ' + RECOVERY_RESUME)['status'] == 'skipped'
+    recovery = again.result('msp.antivirus.maintenance_window : ' + RECOVERY_RESUME)
+    assert recovery['changed'] is False and recovery['results'] == [], recovery
+    assert 'No interrupted maintenance window left a scan paused on 127.0.0.1:' in recovery['msg'], recovery
 
 
 def test_killed_window_is_recovered_from_the_fact_cache_alone(emulator, ansible_runner, tmp_path):
