@@ -119,7 +119,7 @@ class PatchChecker:
                        "tasks/ folder and in the playbook's folder).".format(path, name)
             problem = self._check(found, seen + [path])
             if problem:
-                return problem
+                return "{0} includes {1}: {2}".format(path, name, problem)
         return ""
 
     def _include_target(self, name, including):
