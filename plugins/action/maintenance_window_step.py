@@ -23,12 +23,16 @@ import time
 from ansible import constants as C
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_text
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.template import Templar
+from ansible.utils.display import Display
 
 from ansible_collections.msp.antivirus.plugins.plugin_utils import window_records as records
 from ansible_collections.msp.antivirus.plugins.plugin_utils import window_rules as rules
 from ansible_collections.msp.antivirus.plugins.plugin_utils.patch_check import PatchChecker, locate
+
+display = Display()
 
 STEPS = ("pause", "resume", "recover")
 # The connection options of the nsight action group, passed on to the bulk tasks as module_defaults gave them.
@@ -65,6 +69,17 @@ class ActionModule(ActionBase):
         return result
 
     # ---- shared --------------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _flag(args, name, default):
+        """A boolean option as Ansible reads one (-e force=false is the string 'false')."""
+        value = args.get(name)
+        if value in (None, ""):
+            return default
+        try:
+            return boolean(value, strict=True)
+        except TypeError:
+            raise StepRefused("{0} must be true or false; got {1}.".format(name, value))
 
     def _connection_args(self, args):
         """The N-sight options for the bulk tasks (module_defaults of group/msp.antivirus.nsight, else the
@@ -176,7 +191,7 @@ class ActionModule(ActionBase):
 
     def _pause(self, args, task_vars, connection, server):
         batch = list(task_vars.get("ansible_play_batch") or [])
-        patch_work = bool(args.get("patch_work", True))
+        patch_work = self._flag(args, "patch_work", True)
         names = ["maintenance_window_deviceid"] + (["maintenance_window_patch_tasks", "ansible_facts"]
                                                    if patch_work else [])
         values = self._host_values(task_vars, batch, batch, names)
@@ -276,7 +291,7 @@ class ActionModule(ActionBase):
             raise StepRefused("The resume step found no pause of this batch to resume: run the role's pause entry "
                               "point (tasks_from: pause) in the same play first. Nothing was resumed.")
         return self._settle(args, task_vars, connection, server, state,
-                            failed_pauses_only=bool(args.get("failed_pauses_only")))
+                            failed_pauses_only=self._flag(args, "failed_pauses_only", False))
 
     def _settle(self, args, task_vars, connection, server, state, failed_pauses_only=False):
         """The resume (and the after-steps, the record, the report) of the batch's hosts not settled yet."""
@@ -346,11 +361,17 @@ class ActionModule(ActionBase):
         whole = carry["report"]
         if last_batch:
             whole = rules.play_report(carry, list(task_vars.get("ansible_play_hosts_all") or []), with_after)
-        # As JSON, as the carry: a registered dict is templated whole each time a host's task reads the result.
+        # Published as set_stats would (AWX shows it among the job's artifacts), with every host so far, so that it is
+        # there also when a later batch fails as a whole or the run is stopped. Registered as JSON, as the carry: a
+        # registered dict is templated whole each time a host's task reads the result.
         answer = {"report": json.dumps(whole), "last_batch": last_batch, "carry": json.dumps(carry),
+                  "ansible_stats": {"data": {"maintenance_window_report": whole}, "per_host": False,
+                                    "aggregate": True},
                   "summary": rules.summary_lines(whole) if last_batch else []}
+        if last_batch:
+            display.display("\n".join(["Maintenance window of the play, host by host:"] + answer["summary"]))
         path = str(args.get("report_path") or "")
-        if path:
+        if path and not self._task.check_mode:
             self._write_report(path, whole, with_after)
         return answer
 
@@ -381,7 +402,7 @@ class ActionModule(ActionBase):
                 continue
             intact.append((path, record, mtime))
         facts = self._fact_records(task_vars, server)
-        plan = records.recovery_plan(intact, [entry for host, entry in facts], force=bool(args.get("force")),
+        plan = records.recovery_plan(intact, [entry for host, entry in facts], force=self._flag(args, "force", False),
                                      now=time.time(), here=records.controller_id())
         results, bulk_msg = self._scans(plan["devices"], "resumed", connection, task_vars)
         # Settled: resumed, or found not paused any more. A device without an answer is not settled.

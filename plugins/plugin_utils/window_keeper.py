@@ -24,7 +24,8 @@ POLL = 1.0
 
 
 def process_started(pid):
-    """The start time of ``pid`` from /proc, '' when unknown, None when no such process runs."""
+    """The start time of process ``pid`` (clock ticks since boot, from /proc), '' when unknown, None when no such
+    process runs (a zombie has ended too). Together with the pid it names one process: a pid alone may be reused."""
     try:
         os.kill(pid, 0)
     except OSError as error:
@@ -32,9 +33,12 @@ def process_started(pid):
             return None
     try:
         with open("/proc/{0}/stat".format(pid)) as handle:
-            return handle.read().rsplit(")", 1)[1].split()[19]
+            fields = handle.read().rsplit(")", 1)[1].split()
     except (IOError, OSError, IndexError):
         return ""
+    if len(fields) < 20:
+        return ""
+    return None if fields[0] in ("Z", "X") else fields[19]
 
 
 def keep(path, pid, heartbeat, sleep=time.sleep, clock=time.monotonic):

@@ -35,6 +35,8 @@ import subprocess
 import sys
 import tempfile
 
+from ansible_collections.msp.antivirus.plugins.plugin_utils.window_keeper import process_started
+
 RECORD_PREFIX = "maintenance-window-"
 # The lease keeper renews every HEARTBEAT seconds; a window whose lease was not renewed for STALE_AFTER seconds is
 # taken for gone by a controller that cannot see its process: the longest a killed window's scans wait.
@@ -151,21 +153,6 @@ def controller_id():
     except (IOError, OSError):
         pass
     return "{0}/{1}".format(socket.gethostname(), boot)
-
-
-def process_started(pid):
-    """The start time of process ``pid`` (clock ticks since boot, from /proc), '' when unknown, None when no such
-    process runs. Together with the pid it names one process: a pid alone may be reused."""
-    try:
-        os.kill(pid, 0)
-    except OSError as error:
-        if error.errno == errno.ESRCH:
-            return None
-    try:
-        with open("/proc/{0}/stat".format(pid)) as handle:
-            return handle.read().rsplit(")", 1)[1].split()[19]
-    except (IOError, OSError, IndexError):
-        return ""
 
 
 def window_info(pid):

@@ -8,17 +8,20 @@ Both run as real ansible-playbook processes over the same local hosts (one per e
 running scan), against the emulator with a fixed latency added to every N-sight request, with the same trivial
 patch task and no fact gathering:
 
-- role: ``roles: [msp.antivirus.maintenance_window]`` with that task as its patch work (checks, one bulk pause,
-  the patch, a probe, one bulk resume, the record of paused scans, the report);
+- role: ``roles: [msp.antivirus.maintenance_window]`` with that task as its patch work (its argument check, the
+  pause step, the patch, a probe, the resume step, the final check of each host);
 - hand: one bulk ``nsight_mav_scan`` pause (run_once, delegated to localhost), the patch task, one bulk resume.
 
-The goal (issue 11) is the role within 2x of the hand-written play on 100 hosts with a trivial patch task. The
-default patch task runs a module on each host, as any real patch work does; ``--patch debug`` (no module) shows
-what the role's own per-host tasks cost beside the play's one.
+The cases of issue 17, each the median of ``--repeat`` alternating runs, each run from a fresh state:
 
-With ``--repeat N`` both run N times, alternately, and each is reported by its median time.
+- ``100-debug``: 100 hosts, a ``debug`` patch task (no module: what the role's own per-host tasks cost shows most);
+- ``100-command``: 100 hosts, a ``command`` patch task (a module run per host, as any real patch work);
+- ``1000-debug``: 1,000 hosts in batches of 100 (``serial: 100``), a ``debug`` patch task; also the controller
+  time of each batch, first and last, which must not grow with the hosts of earlier batches.
 
-Usage: python tests/benchmarks/maintenance_window.py [--devices 100] [--latency 0.02] [--patch command] [--repeat 1]
+Goal: the role within 2x of the hand-written play in every case.
+
+Usage: python tests/benchmarks/maintenance_window.py [--case 100-debug --case ...] [--latency 0.02] [--repeat 1]
 [--quick]
 (run it with the python of a virtualenv that has ansible-core, requests and xmltodict; `make bench` does;
 `make test` runs it with --quick so that it keeps working).
@@ -45,17 +48,29 @@ from server import Emulator  # noqa: E402  pylint: disable=wrong-import-position
 import harness  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 FIRST_BENCH_DEVICE = 50001
-QUICK = (4, 0.02)  # --quick: devices, latency
+CALLBACKS = os.path.join(HERE, "callback_plugins")
 PATCH_TASKS = {
     # A module run on each host, as any real patch work is.
     "command": {"name": "Patch", "ansible.builtin.command": {"cmd": "true"}, "changed_when": False},
     # No module at all: what the role itself costs beside the patch shows most.
     "debug": {"name": "Patch", "ansible.builtin.debug": {"msg": "patched"}},
 }
+# case -> (hosts, serial, patch task)
+CASES = {
+    "100-debug": (100, None, "debug"),
+    "100-command": (100, None, "command"),
+    "1000-debug": (1000, 100, "debug"),
+}
+QUICK_CASES = {"4-debug": (4, None, "debug"), "6-debug-serial-3": (6, 3, "debug")}
+QUICK_LATENCY = 0.02
+# The task that starts each batch, for its clock.
+FIRST_TASK = {"role": "Check the batch, pause its MAV scans in one bulk task and record them", "hand": "Pause"}
 
 
-def plays(mode, patch_file, patch_task):
+def plays(mode, patch_file, patch_task, serial):
     head = {"name": "Benchmark", "hosts": "bench", "gather_facts": False}
+    if serial:
+        head["serial"] = serial
     if mode == "role":
         return [dict(head, roles=[{"role": "msp.antivirus.maintenance_window",
                                    "vars": {"maintenance_window_patch_tasks": patch_file}}])]
@@ -68,7 +83,7 @@ def plays(mode, patch_file, patch_task):
     ])]
 
 
-def measure(emulator, deviceids, mode, latency, patch_task, workdir):
+def measure(emulator, deviceids, mode, latency, patch_task, serial, workdir):
     emulator.reset()
     emulator.add_fault(api="nsight", kind="latency", delay=latency, count=0)
     inventory = {"all": {"children": {"bench": {
@@ -76,27 +91,35 @@ def measure(emulator, deviceids, mode, latency, patch_task, workdir):
         "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}}}
     rundir = tempfile.mkdtemp(prefix=mode + "-", dir=workdir)  # each run starts from nothing
     paths = dict((name, os.path.join(rundir, name)) for name in
-                 ("inventory.json", "patch.yml", "playbook.yml", "budget", "home"))
+                 ("inventory.json", "patch.yml", "playbook.yml", "budget", "home", "batches"))
     with open(paths["inventory.json"], "w") as handle:
         json.dump(inventory, handle)
     with open(paths["patch.yml"], "w") as handle:
         json.dump([patch_task], handle)
     with open(paths["playbook.yml"], "w") as handle:
-        json.dump(plays(mode, paths["patch.yml"], patch_task), handle)
+        json.dump(plays(mode, paths["patch.yml"], patch_task, serial), handle)
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=harness.ensure_collection_link(),
                NSIGHT_SERVER=emulator.url, NSIGHT_API_KEY=NSIGHT_API_KEY, NSIGHT_RATE_LIMIT="0",
                NSIGHT_BUDGET_DIR=paths["budget"], ANSIBLE_HOME=paths["home"], ANSIBLE_NOCOLOR="1",
-               ANSIBLE_RETRY_FILES_ENABLED="0")
+               ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_CALLBACK_PLUGINS=CALLBACKS,
+               ANSIBLE_CALLBACKS_ENABLED="batch_clock", BATCH_CLOCK_FILE=paths["batches"],
+               BATCH_CLOCK_TASK=FIRST_TASK[mode])
     started = time.perf_counter()
+    begun = time.time()
     run = subprocess.run([harness.ansible_executable("ansible-playbook"), "-i", paths["inventory.json"],
                           paths["playbook.yml"]], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          universal_newlines=True, check=False)
     elapsed = time.perf_counter() - started
+    ended = time.time()
     if run.returncode != 0:
         raise SystemExit("ansible-playbook (%s) failed:\n%s" % (mode, run.stdout[-3000:]))
+    with open(paths["batches"]) as handle:
+        starts = [float(line) for line in handle if line.strip()]
+    batches = [later - earlier for earlier, later in zip(starts, starts[1:] + [ended])]
     running = sum(1 for deviceid in deviceids if emulator.device(deviceid)["scans"][0]["state"] == "running")
     services = [call["service"] for call in emulator.calls() if call["api"] == "nsight"]
     return {"mode": mode, "hosts": len(deviceids), "running": running, "seconds": round(elapsed, 2),
+            "startup": round(starts[0] - begun, 2) if starts else 0.0, "batches": batches,
             "pauses": services.count("mav_scan_pause"), "resumes": services.count("mav_scan_resume"),
             "api_calls": len(services)}
 
@@ -106,42 +129,51 @@ def median_run(runs):
     return sorted(runs, key=lambda run: run["seconds"])[(len(runs) - 1) // 2]
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--devices", type=int, default=100, help="hosts, one device each (default 100)")
-    parser.add_argument("--latency", type=float, default=0.02, help="seconds added to each N-sight request (default 0.02)")
-    parser.add_argument("--patch", choices=sorted(PATCH_TASKS), default="command",
-                        help="the trivial patch task: command (a module run per host, default) or debug (none)")
-    parser.add_argument("--repeat", type=int, default=1, help="runs of each, alternately; the median counts (default 1)")
-    parser.add_argument("--quick", action="store_true",
-                        help="a short run that only shows the benchmark works: %d hosts, %.2f s latency" % QUICK)
-    options = parser.parse_args(argv)
-    if options.quick:
-        options.devices, options.latency = QUICK
-    deviceids = list(range(FIRST_BENCH_DEVICE, FIRST_BENCH_DEVICE + options.devices))
-    workdir = tempfile.mkdtemp(prefix="msp-bench-window-")
-    try:
-        with Emulator(extra_devices=options.devices) as emulator:
-            runs = [measure(emulator, deviceids, mode, options.latency, PATCH_TASKS[options.patch], workdir)
-                    for dummy in range(max(options.repeat, 1)) for mode in ("hand", "role")]
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+def run_case(name, case, options, workdir):
+    hosts, serial, patch = case
+    deviceids = list(range(FIRST_BENCH_DEVICE, FIRST_BENCH_DEVICE + hosts))
+    with Emulator(extra_devices=hosts) as emulator:
+        runs = [measure(emulator, deviceids, mode, options.latency, PATCH_TASKS[patch], serial, workdir)
+                for dummy in range(max(options.repeat, 1)) for mode in ("hand", "role")]
     rows = [median_run([run for run in runs if run["mode"] == mode]) for mode in ("hand", "role")]
+    print("\n== %s: %d hosts%s, patch task %s, %.3f s a request ==" % (
+        name, hosts, ", serial %d" % serial if serial else "", patch, options.latency))
     if options.repeat > 1:
         for row in rows:
             print("%s: %s s" % (row["mode"], ", ".join("%.2f" % run["seconds"] for run in runs if run["mode"] == row["mode"])))
-    print("latency per request: %.3f s, patch task: %s" % (options.latency, options.patch))
     print("%-5s %6s %8s %9s %7s %8s %10s" % ("mode", "hosts", "running", "seconds", "pauses", "resumes", "api_calls"))
     for row in rows:
-        values = (row["mode"], row["hosts"], row["running"], row["seconds"], row["pauses"], row["resumes"],
-                  row["api_calls"])
-        print("%-5s %6d %8d %9.2f %7d %8d %10d" % values)
+        print("%-5s %6d %8d %9.2f %7d %8d %10d" % (row["mode"], row["hosts"], row["running"], row["seconds"],
+                                                  row["pauses"], row["resumes"], row["api_calls"]))
+        if len(row["batches"]) > 1:
+            print("      %s: startup %.2f s, batches %d, first %.2f s, last %.2f s, slowest %.2f s" % (
+                row["mode"], row["startup"], len(row["batches"]), row["batches"][0], row["batches"][-1],
+                max(row["batches"])))
     hand, role = rows
-    print("ratio: the role took %.2fx the hand-written play's time (goal: at most 2x)"
-          % (role["seconds"] / max(hand["seconds"], 0.01)))
+    ratio = role["seconds"] / max(hand["seconds"], 0.01)
+    print("ratio: the role took %.2fx the hand-written play's time (%s; goal: at most 2x)" % (ratio, name))
     for row in rows:
         if row["running"] != row["hosts"] or row["pauses"] != row["hosts"] or row["resumes"] != row["hosts"]:
             raise SystemExit("unexpected result: %s" % row)
+    return ratio
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--case", action="append", choices=sorted(CASES),
+                        help="a case to run (several: repeat the option); default: every case")
+    parser.add_argument("--latency", type=float, default=0.02, help="seconds added to each N-sight request (default 0.02)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each, alternately; the median counts (default 1)")
+    parser.add_argument("--quick", action="store_true",
+                        help="a short run that only shows the benchmark works: %s" % ", ".join(sorted(QUICK_CASES)))
+    options = parser.parse_args(argv)
+    cases = QUICK_CASES if options.quick else dict((name, CASES[name]) for name in options.case or sorted(CASES))
+    workdir = tempfile.mkdtemp(prefix="msp-bench-window-")
+    try:
+        ratios = dict((name, run_case(name, case, options, workdir)) for name, case in sorted(cases.items()))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print("\nratios: " + ", ".join("%s %.2fx" % item for item in sorted(ratios.items())))
     return 0
 
 

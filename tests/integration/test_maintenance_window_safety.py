@@ -27,7 +27,6 @@ from test_maintenance_window import (PATCH_TASKS, REPORT, by_host, local_hosts, 
 from test_maintenance_window_recovery import RECOVER, record_files, recover, write_inventory
 
 WAIT_TASKS = os.path.join(harness.HERE, 'files', 'wait_patch.yml')
-SLEEP_TASKS = os.path.join(harness.HERE, 'files', 'sleep_patch.yml')
 RECOVERY = 'msp.antivirus.maintenance_window : Resume the scans that interrupted windows left paused'
 
 # Patch work that does not load, written by the test (a YAML error would break the collection's own lint).
@@ -205,9 +204,9 @@ def test_recovery_mid_window_leaves_it_alone_and_the_window_ends_clean(emulator,
 def test_recovery_takes_a_killed_windows_scans_at_once(emulator, ansible_runner, tmp_path, sig, group):
     budget = tmp_path / 'budget'
     process, inventory, go_file, output = start_window(ansible_runner, tmp_path,
-                                                       local_hosts(d1001={}, d1002={}, d1004={}), budget,
-                                                       patch_tasks=SLEEP_TASKS)
+                                                       local_hosts(d1001={}, d1002={}, d1004={}), budget)
     stop(process, sig, group)
+    go_file.write_text('go')  # the run's orphaned workers (sessions of their own) finish their wait and end
     assert scan_states(emulator)[1001] == scan_states(emulator)[1002] == 'paused'
     # Also from a controller that cannot see the run's process: the keeper gave the lease up when the run ended.
     [path] = record_files(budget)
@@ -230,9 +229,9 @@ def test_recovery_takes_a_killed_windows_scans_at_once(emulator, ansible_runner,
 
 def test_damaged_records_are_named_and_kept_and_the_intact_ones_recovered(emulator, ansible_runner, tmp_path):
     budget = tmp_path / 'budget'
-    process, inventory, go_file, output = start_window(ansible_runner, tmp_path, local_hosts(d1001={}, d1008={}), budget,
-                                                       patch_tasks=SLEEP_TASKS)
+    process, inventory, go_file, output = start_window(ansible_runner, tmp_path, local_hosts(d1001={}, d1008={}), budget)
     stop(process)
+    go_file.write_text('go')
     [intact] = record_files(budget)
     text = open(intact).read()
     damaged = {
@@ -264,10 +263,11 @@ def test_records_of_a_window_given_its_connection_by_module_defaults_are_found(e
     budget = tmp_path / 'budget'
     env = emulator.env()
     process, inventory, go_file, output = start_window(
-        ansible_runner, tmp_path, local_hosts(d1001={}, d1002={}), budget, patch_tasks=SLEEP_TASKS,
+        ansible_runner, tmp_path, local_hosts(d1001={}, d1002={}), budget,
         extra_env={'NSIGHT_SERVER': None, 'NSIGHT_API_KEY': None},
         extra_vars={'nsight_server': env['NSIGHT_SERVER'], 'nsight_api_key': env['NSIGHT_API_KEY']})
     stop(process, signal.SIGTERM, group=False)
+    go_file.write_text('go')
     [path] = record_files(budget)
     with open(path) as handle:
         record = json.load(handle)
@@ -281,9 +281,9 @@ def test_records_of_a_window_given_its_connection_by_module_defaults_are_found(e
 
 def test_a_1_0_0_record_is_still_recovered(emulator, ansible_runner, tmp_path):
     budget = tmp_path / 'budget'
-    process, inventory, go_file, output = start_window(ansible_runner, tmp_path, local_hosts(d1001={}), budget,
-                                                       patch_tasks=SLEEP_TASKS)
+    process, inventory, go_file, output = start_window(ansible_runner, tmp_path, local_hosts(d1001={}), budget)
     stop(process)
+    go_file.write_text('go')
     [path] = record_files(budget)
     with open(path) as handle:
         record = json.load(handle)

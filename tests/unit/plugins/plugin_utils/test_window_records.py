@@ -202,3 +202,17 @@ def test_process_started_of_a_process_that_does_not_run():
     child.wait()
     assert records.process_started(child.pid) is None
     assert records.process_started(os.getpid())
+
+
+def test_a_zombie_has_ended():
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            with open("/proc/{0}/stat".format(child.pid)) as handle:
+                if handle.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    break
+            time.sleep(0.05)
+        assert records.process_started(child.pid) is None
+    finally:
+        child.wait()
