@@ -61,8 +61,7 @@ def _tasks(blocks):
     for block in blocks:
         for item in (block.block or []) + (block.rescue or []) + (block.always or []):
             if isinstance(item, Block):
-                for task in _tasks([item]):
-                    yield task
+                yield from _tasks([item])
             else:
                 yield item
 

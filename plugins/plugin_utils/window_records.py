@@ -175,7 +175,7 @@ def window_liveness(record, mtime, now, here, started_of=process_started):
     age = now - mtime
     if age < stale_after:
         return True, ("its run on {0} renewed its lease {1} s ago; it counts as ended {2} s after the last "
-                      "renewal".format(str(window.get("controller", "")).split("/")[0] or "another controller",
+                      "renewal".format(str(window.get("controller", "")).split("/", maxsplit=1)[0] or "another controller",
                                        int(max(age, 0)), stale_after))
     return False, "its lease ran out {0} s ago".format(int(age - stale_after))
 

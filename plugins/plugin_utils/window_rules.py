@@ -250,8 +250,8 @@ def report_entry(pause, resume, after, with_after):
         if pause["resume_due"]:
             msg += " A resume was sent in case the pause took effect: " + (resume.get("resume_msg") or "none yet")
     elif patch in ("failed", "unreachable"):
-        msg = "{0}{1}; {2}.".format("Patch failed: " if patch == "failed" else "Unreachable during its patch work: ",
-                                     trim(resume.get("patch_msg")), resumed)
+        lead = "Patch failed: " if patch == "failed" else "Unreachable during its patch work: "
+        msg = "{0}{1}; {2}.".format(lead, trim(resume.get("patch_msg")), resumed)
     else:
         msg = ("Patched; " if patch == "ok" else "") + resumed + "."
     after = after or {}
@@ -335,8 +335,8 @@ def failure(host, pause, resume):
     if resume.get("patch") == "failed":
         return "Patching {0} failed: {1}. {2}".format(host, trim(resume.get("patch_msg")), resumed)
     if resume.get("patch") == "unreachable":
-        return "{0} became unreachable during its patch work: {1}. {2}".format(host, trim(resume.get("patch_msg")),
-                                                                                resumed)
+        return "{0} became unreachable during its patch work: {1}. {2}".format(
+            host, trim(resume.get("patch_msg")), resumed)
     if resume.get("resume") == "failed":
         return ("The MAV scan of {0} (device {1}) could not be resumed: {2} msp.antivirus.resume_interrupted resumes "
                 "it later.".format(host, pause["deviceid"], resume.get("resume_msg") or ""))

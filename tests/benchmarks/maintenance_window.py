@@ -143,8 +143,9 @@ def run_case(name, case, options, workdir):
             print("%s: %s s" % (row["mode"], ", ".join("%.2f" % run["seconds"] for run in runs if run["mode"] == row["mode"])))
     print("%-5s %6s %8s %9s %7s %8s %10s" % ("mode", "hosts", "running", "seconds", "pauses", "resumes", "api_calls"))
     for row in rows:
-        print("%-5s %6d %8d %9.2f %7d %8d %10d" % (row["mode"], row["hosts"], row["running"], row["seconds"],
-                                                  row["pauses"], row["resumes"], row["api_calls"]))
+        values = (row["mode"], row["hosts"], row["running"], row["seconds"], row["pauses"], row["resumes"],
+                  row["api_calls"])
+        print("%-5s %6d %8d %9.2f %7d %8d %10d" % values)
         if len(row["batches"]) > 1:
             print("      %s: startup %.2f s, batches %d, first %.2f s, last %.2f s, slowest %.2f s" % (
                 row["mode"], row["startup"], len(row["batches"]), row["batches"][0], row["batches"][-1],

@@ -156,8 +156,8 @@ def test_without_a_server_the_window_refuses_to_start(emulator, ansible_runner, 
 
 # ---- a recovery that cannot hurt a live window ------------------------------------------------------------------------
 
-def test_recovery_mid_window_leaves_it_alone_and_the_window_ends_clean(emulator, ansible_runner, tmp_path,
-                                                                          assert_no_secrets):
+def test_recovery_mid_window_leaves_it_alone_and_the_window_ends_clean(
+        emulator, ansible_runner, tmp_path, assert_no_secrets):
     budget = tmp_path / 'budget'
     process, inventory, go_file, output = start_window(ansible_runner, tmp_path, local_hosts(d1001={}, d1002={}, d1003={}),
                                                        budget)
@@ -255,8 +255,8 @@ def test_damaged_records_are_named_and_kept_and_the_intact_ones_recovered(emulat
     assert 'Traceback' not in run.stdout + run.stderr and 'Error rendering template' not in run.stdout
 
 
-def test_records_of_a_window_given_its_connection_by_module_defaults_are_found(emulator, ansible_runner, tmp_path,
-                                                                                assert_no_secrets):
+def test_records_of_a_window_given_its_connection_by_module_defaults_are_found(
+        emulator, ansible_runner, tmp_path, assert_no_secrets):
     """The play gives the connection only through module_defaults (the playbook's nsight_server / nsight_api_key),
     none in the environment; resume_interrupted then runs with NSIGHT_SERVER and NSIGHT_API_KEY, as the README
     says."""

@@ -40,6 +40,16 @@ def import_module(name):
     return importlib.import_module("{0}.plugins.modules.{1}".format(PACKAGE, name))
 
 
+def runnable_module_names():
+    """The modules that run as modules; the others document an action plugin of the same name that runs on the
+    controller alone (maintenance_window_step)."""
+    return [name for name in module_names() if hasattr(import_module(name), "main")]
+
+
+def documentation_only_module_names():
+    return [name for name in module_names() if not hasattr(import_module(name), "main")]
+
+
 def fragment_doc(reference):
     """The YAML of a doc fragment reference such as ``msp.antivirus.attributes.NSIGHT``."""
     assert reference.startswith(COLLECTION + "."), reference
@@ -180,7 +190,7 @@ def test_requirements_documented(name):
         assert "xmltodict" in requirements
 
 
-@pytest.mark.parametrize("name", module_names())
+@pytest.mark.parametrize("name", runnable_module_names())
 def test_environment_fallbacks_documented(name, monkeypatch):
     spec = argument_spec(name, monkeypatch)
     documented = full_doc(name)["options"]
@@ -198,7 +208,7 @@ def test_environment_fallbacks_documented(name, monkeypatch):
 SECRET_OPTIONS = {"nsight": ("api_key",), "wfbss": ("access_token", "secret_key")}
 
 
-@pytest.mark.parametrize("name", module_names())
+@pytest.mark.parametrize("name", runnable_module_names())
 def test_secrets_are_no_log(name, monkeypatch):
     spec = argument_spec(name, monkeypatch)
     for option in ("api_key", "access_token", "secret_key"):
@@ -206,6 +216,14 @@ def test_secrets_are_no_log(name, monkeypatch):
             assert spec[option].get("no_log") is True, option
     for option in SECRET_OPTIONS[name.split("_", 1)[0]]:
         assert spec[option].get("no_log") is True, option
+
+
+@pytest.mark.parametrize("name", documentation_only_module_names())
+def test_documentation_only_modules_document_their_action_plugin(name):
+    """A module file without code documents the action plugin of the same name: its options are exactly the
+    options that plugin takes (fragments included), and the connection options that module_defaults may bring."""
+    action = importlib.import_module("{0}.plugins.action.{1}".format(PACKAGE, name)).ActionModule
+    assert sorted(full_doc(name)["options"]) == sorted(action._VALID_ARGS)  # pylint: disable=protected-access
 
 
 # --------------------------------------------------------------------------- fragments against shared specs
