@@ -348,7 +348,8 @@ def test_playbook_driven_by_the_inventory(emulator, ansible_runner, tmp_path, as
     states = devices(emulator)
     assert states[1001]['scans'][0]['state'] == 'running' and states[1002]['scans'][0]['state'] == 'running'
     # One bulk pause for the batch, holding both hosts' devices.
-    [pause] = [record for record in run.results if record['task'].endswith("Pause the MAV scans of this batch")]
+    pause_step = "Check the batch, pause its MAV scans in one bulk task and record them"
+    [pause] = [record for record in run.results if record['task'].endswith(pause_step)]
     assert sorted(item['deviceid'] for item in pause['result']['results']) == [1001, 1002]
     assert_no_secrets(run.stdout, run.stderr)
 
