@@ -205,6 +205,10 @@ class ActionModule(ActionBase):
         run_id = carry.get("run_id") or utc_now("%Y%m%dT%H%M%SZ") + "-" + str(random.randint(0, 999999999))
         now = utc_now("%Y-%m-%dT%H:%M:%SZ")
         state = rules.new_batch_state(run_id, now + "-" + str(random.randint(0, 999999999)), batch)
+        if to_pause and not self._task.check_mode:
+            # The devices about to be paused are the live window's before the first pause call: a recovery that
+            # runs meanwhile leaves them alone, whatever older record names them.
+            self._write_record(args, server, state, to_pause)
         results, bulk_msg = self._scans(to_pause, "paused", connection, task_vars)
         pauses = rules.pause_outcomes(batch, devices, patch_files, refused, results, bulk_msg, run_id, now)
         state = rules.merge_state(state, pauses=pauses)
