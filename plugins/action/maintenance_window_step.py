@@ -315,10 +315,10 @@ class ActionModule(ActionBase):
             state = rules.merge_state(state, afters=afters)
         if not self._task.check_mode:
             self._write_record(args, server, state, self._patching(state))
+        resumed = any(item["resume"] == "resumed" for item in resumes.values())
+        acted_after = any(value in ("updated", "started") for item in afters.values() for value in item.values())
         answer = {"window": json.dumps(state), "results": results, "after_results": after_results,
-                  "changed": any(item["resume"] == "resumed" for item in resumes.values())
-                  or any(value in ("updated", "started") for item in afters.values() for value in item.values()),
-                  "failures": rules.failures(state, hosts),
+                  "changed": resumed or acted_after, "failures": rules.failures(state, hosts),
                   "host_records": self._host_records(state, hosts, server)}
         if not failed_pauses_only:
             answer.update(self._report(args, task_vars, state, bool(after)))
