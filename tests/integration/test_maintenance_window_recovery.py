@@ -22,7 +22,7 @@ import harness
 from test_maintenance_window import (PATCH_TASKS, REPORT, local_hosts, mav_calls, recap, run_window, scan_states,
                                      window_report, without_facts)
 
-SLEEP_TASKS = os.path.join(harness.HERE, 'files', 'sleep_patch.yml')
+WAIT_TASKS = os.path.join(harness.HERE, 'files', 'wait_patch.yml')
 OWN_PATCH_PLAY = os.path.join(harness.HERE, 'files', 'own_patch_play.yml')
 RECOVER = 'msp.antivirus.resume_interrupted'
 RECOVERY_RESUME = 'Resume the scans that interrupted windows left paused'
@@ -48,15 +48,16 @@ def record_files(budget_dir):
 
 
 def killed_window(ansible_runner, emulator, tmp_path, hosts, budget_dir, extra_env=None):
-    """Start msp.antivirus.pause_patch_resume with patch work that sleeps, wait until every host whose scan was
-    running is patching, then SIGKILL the whole run (its process group), as a lost controller would end it."""
+    """Start msp.antivirus.pause_patch_resume with patch work that waits, wait until every host whose scan was
+    running is patching, then SIGKILL the whole run (its process group), as a lost controller would end it. Ansible's
+    workers run in sessions of their own: the go file then lets the one still patching end."""
     ready = tmp_path / 'ready'
     ready.mkdir()
     inventory = write_inventory(tmp_path, hosts)
     workdir = ansible_runner._workdir('killed')  # pylint: disable=protected-access
     env = ansible_runner._environment(workdir, dict({'NSIGHT_BUDGET_DIR': str(budget_dir)}, **(extra_env or {})))  # pylint: disable=protected-access
-    variables = {'maintenance_window_hosts': 'patch_hosts', 'maintenance_window_patch_tasks': SLEEP_TASKS,
-                 'patch_ready_dir': str(ready)}
+    variables = {'maintenance_window_hosts': 'patch_hosts', 'maintenance_window_patch_tasks': WAIT_TASKS,
+                 'patch_ready_dir': str(ready), 'patch_go_file': str(tmp_path / 'go')}
     command = [harness.ansible_executable('ansible-playbook'), 'msp.antivirus.pause_patch_resume', '-i', inventory,
                '-e', json.dumps(variables)]
     with open(os.path.join(workdir, 'stdout'), 'w') as output:
@@ -70,6 +71,7 @@ def killed_window(ansible_runner, emulator, tmp_path, hosts, budget_dir, extra_e
         finally:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+            (tmp_path / 'go').write_text('go')
     return inventory, open(os.path.join(workdir, 'stdout')).read()
 
 
