@@ -204,7 +204,7 @@ class ActionModule(ActionBase):
         carry = self._carry(task_vars)
         run_id = carry.get("run_id") or utc_now("%Y%m%dT%H%M%SZ") + "-" + str(random.randint(0, 999999999))
         now = utc_now("%Y-%m-%dT%H:%M:%SZ")
-        state = rules.new_batch_state(run_id, now + "-" + str(random.randint(0, 999999999)), batch)
+        state = rules.new_batch_state(run_id, now + "-" + str(random.randint(0, 999999999)))
         if to_pause and not self._task.check_mode:
             # The devices about to be paused are the live window's before the first pause call: a recovery that
             # runs meanwhile leaves them alone, whatever older record names them.
@@ -323,7 +323,7 @@ class ActionModule(ActionBase):
         if not failed_pauses_only:
             answer.update(self._report(args, task_vars, state, bool(after)))
             answer["msg"] = "{0} of {1} host(s) resumed, {2} failed.".format(
-                sum(1 for item in resumes.values() if item["resume"] == "resumed"), len(state["batch"]),
+                sum(1 for item in resumes.values() if item["resume"] == "resumed"), len(state["pauses"]),
                 len(answer["failures"]))
         return answer
 
@@ -358,10 +358,11 @@ class ActionModule(ActionBase):
     def _report(self, args, task_vars, state, with_after):
         """The report of every host of the play so far (and, once its last batch has run, of the hosts that never
         reached their window), what the run carries to its next batch, and the summary at the play's end."""
-        entries = rules.report(state, state["batch"], with_after)
+        batch = rules.batch_hosts(state)
+        entries = rules.report(state, batch, with_after)
         carry = rules.carry_forward(self._carry(task_vars), state["run_id"], self._task.get_play()._uuid, entries)
         play_hosts = list(task_vars.get("ansible_play_hosts") or [])
-        last_batch = not play_hosts or play_hosts[-1] in state["batch"]
+        last_batch = not play_hosts or play_hosts[-1] in batch
         whole = carry["report"]
         if last_batch:
             whole = rules.play_report(carry, list(task_vars.get("ansible_play_hosts_all") or []), with_after)

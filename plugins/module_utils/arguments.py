@@ -86,6 +86,17 @@ def device_ids(params, alternative=None):
     return [params["deviceid"]]
 
 
+def as_device_id(value):
+    """The device id Ansible's int type would make of ``value``, or None (the module then refuses it)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
 def is_device_id(value):
     # A YAML true is an int to Ansible's type check, and would be sent as deviceid=True.
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_DEVICE_ID

@@ -16,6 +16,7 @@ import time
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
+from ansible_collections.msp.antivirus.plugins.module_utils.arguments import as_device_id
 from ansible_collections.msp.antivirus.plugins.module_utils.call_budget import CallBudget
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import MspAntivirusError
 from ansible_collections.msp.antivirus.plugins.module_utils.http_client import POOL_SIZE, clean_secret
@@ -28,17 +29,6 @@ QUIET_SECONDS = 10.0
 # Each batch after the first is sized to take about this long, so that a line comes at least
 # every 30 s, also when the call budget sets the pace.
 BATCH_SECONDS = 20.0
-
-
-def as_device_id(value):
-    """The device id Ansible's int type would make of ``value``, or None (the module then refuses it)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
 
 
 def merge_warnings(results):

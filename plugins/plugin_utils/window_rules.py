@@ -7,9 +7,9 @@ which host is refused, what each host's pause, patch, resume and after-steps cam
 scans holds, what the report and the end-of-window failures say. No Ansible object and no I/O here, so that a unit
 test reaches every rule; the action plugin maintenance_window_step feeds them and acts on what they return.
 
-A batch's state, carried from its pause to its resume, is a dict ``{run_id, batch_id, batch, pauses, resumes,
-afters}``: the run's id, an id of this batch's window, its hosts as the pause found them, and, keyed by inventory
-host name:
+A batch's state, carried from its pause to its resume, is a dict ``{run_id, batch_id, pauses, resumes, afters}``:
+the run's id, an id of this batch's window, and, keyed by inventory host name (``pauses`` holds every host of the
+batch as the pause found it, in the batch's order):
 
 - ``pauses[host]``: ``{deviceid, pause, resume_due, uncertain, refused, patch_file, msg, run_id, time}``;
 - ``resumes[host]``: ``{patch, patch_msg, resume, resume_msg}``;
@@ -23,30 +23,29 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.msp.antivirus.plugins.module_utils.arguments import as_device_id, is_device_id
+
 AFTER_STEPS = ("definitions_update", "scan")
 AFTER_DONE = {"definitions_update": "updated", "scan": "started"}
 SETTLED_RESUMES = ("resumed", "not_needed")
 REFUSED = "Refused before its pause: "
 DEVICE_ID_PROBLEM = ("maintenance_window_deviceid (default the host variable nsight_deviceid) must be the device's "
                      "N-sight serverid or workstationid, a positive integer; got {0}.")
-MAX_DEVICE_ID = 2 ** 63 - 1
 
 
-def new_batch_state(run_id, batch_id, batch):
-    return {"run_id": run_id, "batch_id": batch_id, "batch": list(batch), "pauses": {}, "resumes": {}, "afters": {}}
+def new_batch_state(run_id, batch_id):
+    return {"run_id": run_id, "batch_id": batch_id, "pauses": {}, "resumes": {}, "afters": {}}
+
+
+def batch_hosts(state):
+    """The hosts of the batch, as its pause found them (also those that failed or were lost since)."""
+    return list(state["pauses"])
 
 
 def device_id(value):
-    """The positive device id ``value`` stands for, or None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, str) and value.strip().isdigit():
-        number = int(value.strip())
-    else:
-        return None
-    return number if 0 < number <= MAX_DEVICE_ID else None
+    """The device id ``value`` stands for (as a task's int option would read it), when it is a valid one, or None."""
+    number = as_device_id(value)
+    return number if number is not None and is_device_id(number) else None
 
 
 def given_id(value):
@@ -227,7 +226,7 @@ def record_entries(existing, state, server):
     paused (or may have): the pending list holds it again until its resume. A host whose scan an earlier play left
     paused, so that this batch did not pause it, keeps that play's entry."""
     repaused = set(host for host, pause in state["pauses"].items() if pause["resume_due"])
-    pending = pending_entries(state, [host for host in state["batch"] if host in repaused], server)
+    pending = pending_entries(state, [host for host in batch_hosts(state) if host in repaused], server)
     return [entry for entry in existing or [] if entry.get("host") not in repaused] + pending
 
 
@@ -370,5 +369,5 @@ def play_report(carry, play_hosts_all, with_after):
     carried = (carry or {}).get("report") or {}
     reached = dict((host, carried[host]) for host in play_hosts_all if host in carried)
     missing = [host for host in play_hosts_all if host not in carried]
-    reached.update(report(new_batch_state("", "", []), [], with_after, not_reached=missing))
+    reached.update(report(new_batch_state("", ""), [], with_after, not_reached=missing))
     return reached

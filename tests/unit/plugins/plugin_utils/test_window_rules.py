@@ -28,7 +28,7 @@ def batch_state(batch, devices, results, refused=None, patch_files=None, bulk_ms
     refused = refused or {}
     pauses = rules.pause_outcomes(batch, devices, patch_files or dict((h, "/p.yml") for h in batch), refused,
                                   results, bulk_msg, RUN, TIME)
-    return rules.merge_state(rules.new_batch_state(RUN, "b1", batch), pauses=pauses)
+    return rules.merge_state(rules.new_batch_state(RUN, "b1"), pauses=pauses)
 
 
 # ---- refusals and the pause ----------------------------------------------------------------------------------------
@@ -87,7 +87,7 @@ def test_a_device_without_a_result_fails_with_the_bulk_message():
 def settle(state, results, probes=None, errors=None, play_batch=None, failed_pauses_only=False):
     hosts = rules.hosts_to_resume(state["pauses"], state["resumes"], failed_pauses_only)
     resumes = rules.resume_outcomes(state["pauses"], hosts, results, "", probes or {}, errors or {},
-                                    state["batch"] if play_batch is None else play_batch)
+                                    rules.batch_hosts(state) if play_batch is None else play_batch)
     return rules.merge_state(state, resumes=resumes), hosts
 
 
