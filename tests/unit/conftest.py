@@ -12,6 +12,23 @@ from ansible_collections.msp.antivirus.plugins.module_utils import http_client
 from ansible_collections.msp.antivirus.tests.unit.helpers.local_http import LocalServer
 
 
+# Every environment variable the collection's options fall back to (module_utils/arguments.py, the nsight
+# inventory's env entries, the maintenance window's action and device batches). NSIGHT_BUDGET_DIR is not one:
+# budget_dir below points it at the test's own folder.
+CONNECTION_VARIABLES = (
+    "NSIGHT_SERVER", "NSIGHT_API_KEY", "NSIGHT_VALIDATE_CERTS", "NSIGHT_RATE_LIMIT", "NSIGHT_USER_AGENT",
+    "WFBSS_URL", "WFBSS_ACCESS_TOKEN", "WFBSS_SECRET_KEY", "WFBSS_API_VERSION", "WFBSS_VALIDATE_CERTS",
+    "WFBSS_USER_AGENT",
+)
+
+
+@pytest.fixture(autouse=True)
+def no_environment(monkeypatch):
+    """No connection settings from the shell that runs the tests: each test sets the ones it means to use."""
+    for name in CONNECTION_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture(autouse=True)
 def budget_dir(tmp_path, monkeypatch):
     """The N-sight call budget keeps its state in a folder of the test's, never in $HOME."""

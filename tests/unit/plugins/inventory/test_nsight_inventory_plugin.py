@@ -116,12 +116,6 @@ class FakeClient:
         self.closed = True
 
 
-@pytest.fixture(autouse=True)
-def no_environment(monkeypatch):
-    for name in ("NSIGHT_SERVER", "NSIGHT_API_KEY", "NSIGHT_VALIDATE_CERTS"):
-        monkeypatch.delenv(name, raising=False)
-
-
 @pytest.fixture
 def plugin():
     """The plugin, with the InventoryData and Templar a parse works on (as servicenow.itsm's tests build it)."""

@@ -37,12 +37,6 @@ DEVICES = {
 }
 
 
-@pytest.fixture(autouse=True)
-def no_environment(monkeypatch):
-    for name in ("NSIGHT_SERVER", "NSIGHT_API_KEY", "NSIGHT_VALIDATE_CERTS", "NSIGHT_RATE_LIMIT"):
-        monkeypatch.delenv(name, raising=False)
-
-
 def run(client, check_mode=False, **args):
     args.setdefault("server", "https://nsight.example")
     args.setdefault("api_key", KEY)

@@ -37,12 +37,6 @@ SEED_FAIL = "Cannot execute action : scan is not running."
 ACTION_SERVICES = {"mav_scan_pause", "mav_scan_resume", "mav_scan_start", "mav_scan_cancel"}
 
 
-@pytest.fixture(autouse=True)
-def no_environment(monkeypatch):
-    for name in ("NSIGHT_SERVER", "NSIGHT_API_KEY", "NSIGHT_VALIDATE_CERTS"):
-        monkeypatch.delenv(name, raising=False)
-
-
 @pytest.fixture
 def nsight(local_server):
     router = FakeNsight(devices={

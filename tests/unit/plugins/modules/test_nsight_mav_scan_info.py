@@ -14,12 +14,6 @@ from ansible_collections.msp.antivirus.tests.unit.helpers.fake_nsight import API
 from ansible_collections.msp.antivirus.tests.unit.helpers.module_runner import nsight_module_runner, nsight_run_runner
 
 
-@pytest.fixture(autouse=True)
-def no_environment(monkeypatch):
-    for name in ("NSIGHT_SERVER", "NSIGHT_API_KEY", "NSIGHT_VALIDATE_CERTS"):
-        monkeypatch.delenv(name, raising=False)
-
-
 @pytest.fixture
 def nsight(local_server):
     local_server.router = FakeNsight(devices={

@@ -39,12 +39,6 @@ MODULES = {"threats": (nsight_mav_threat_info, "list_mav_threats"),
            "quarantine": (nsight_mav_quarantine_info, "list_mav_quarantine")}
 
 
-@pytest.fixture(autouse=True)
-def no_environment(monkeypatch):
-    for name in ("NSIGHT_SERVER", "NSIGHT_API_KEY", "NSIGHT_VALIDATE_CERTS", "NSIGHT_RATE_LIMIT"):
-        monkeypatch.delenv(name, raising=False)
-
-
 def run(module, client, check_mode=False, **args):
     args.setdefault("server", "https://nsight.example")
     args.setdefault("api_key", KEY)

@@ -105,12 +105,6 @@ def customers_page(rows, total):
                  content_type="application/json")
 
 
-@pytest.fixture(autouse=True)
-def no_environment(monkeypatch):
-    for name in ("WFBSS_URL", "WFBSS_ACCESS_TOKEN", "WFBSS_SECRET_KEY", "WFBSS_API_VERSION", "WFBSS_VALIDATE_CERTS"):
-        monkeypatch.delenv(name, raising=False)
-
-
 @pytest.fixture
 def main(local_server, capsys):
     return module_runner(wfbss_customer_info.main, dict(url=local_server.url, access_token=TOKEN, secret_key=SECRET,

@@ -92,12 +92,6 @@ def test_bad_input_is_refused_before_any_call(cids, message):
     assert message in raised.value.message and client.asked == []
 
 
-@pytest.fixture(autouse=True)
-def no_environment(monkeypatch):
-    for name in ("WFBSS_URL", "WFBSS_ACCESS_TOKEN", "WFBSS_SECRET_KEY", "WFBSS_API_VERSION", "WFBSS_VALIDATE_CERTS"):
-        monkeypatch.delenv(name, raising=False)
-
-
 @pytest.fixture
 def main(local_server, capsys):
     return module_runner(wfbss_group_info.main, dict(url=local_server.url, access_token=TOKEN, secret_key=SECRET,

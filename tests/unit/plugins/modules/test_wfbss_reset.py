@@ -281,12 +281,6 @@ def task_reply(number):
     return json_reply(200, {"task": {"id": "4cab9d44-0000-0000-0000-{0:012d}".format(number), "status": "PENDING"}})
 
 
-@pytest.fixture(autouse=True)
-def no_environment(monkeypatch):
-    for name in ("WFBSS_URL", "WFBSS_ACCESS_TOKEN", "WFBSS_SECRET_KEY", "WFBSS_API_VERSION", "WFBSS_VALIDATE_CERTS"):
-        monkeypatch.delenv(name, raising=False)
-
-
 @pytest.fixture
 def main(local_server, capsys):
     return module_runner(wfbss_reset.main, dict(url=local_server.url, access_token=TOKEN, secret_key=SECRET,

@@ -175,12 +175,6 @@ def task_reply(number):
                                            "status": "PENDING"}}), content_type="application/json")
 
 
-@pytest.fixture(autouse=True)
-def no_environment(monkeypatch):
-    for name in ("WFBSS_URL", "WFBSS_ACCESS_TOKEN", "WFBSS_SECRET_KEY", "WFBSS_API_VERSION", "WFBSS_VALIDATE_CERTS"):
-        monkeypatch.delenv(name, raising=False)
-
-
 def runner(module, local_server, capsys):
     return module_runner(module.main, dict(url=local_server.url, access_token=TOKEN, secret_key=SECRET, retries=0),
                          [TOKEN, SECRET, quote(TOKEN, safe=""), quote(SECRET, safe="")], capsys)
