@@ -21,23 +21,10 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import argparse
-import json
-import os
-import subprocess
 import sys
-import tempfile
-import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(REPO, "tests", "emulator"))
-sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+from bench_common import Emulator, bench_deviceids, count_in_scan_state, playbook_env, reset_with_latency, run_plays
 
-from emulator_credentials import NSIGHT_API_KEY  # noqa: E402  pylint: disable=wrong-import-position,import-error
-from server import Emulator  # noqa: E402  pylint: disable=wrong-import-position,import-error
-import harness  # noqa: E402  pylint: disable=wrong-import-position,import-error
-
-FIRST_BENCH_DEVICE = 50001
 QUICK = (4, 0.02)  # --quick: devices, latency
 
 
@@ -51,24 +38,11 @@ def playbook(deviceids, bulk):
 
 
 def measure(emulator, deviceids, bulk, latency):
-    emulator.reset()
-    emulator.add_fault(api="nsight", kind="latency", delay=latency, count=0)
+    reset_with_latency(emulator, latency)
     connections_before = emulator.connections_accepted
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=harness.ensure_collection_link(),
-               NSIGHT_SERVER=emulator.url, NSIGHT_API_KEY=NSIGHT_API_KEY, NSIGHT_RATE_LIMIT="0",
-               ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR="1")
-    with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as handle:
-        json.dump(playbook(deviceids, bulk), handle)
-    try:
-        started = time.perf_counter()
-        run = subprocess.run([harness.ansible_executable("ansible-playbook"), handle.name], env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
-        elapsed = time.perf_counter() - started
-    finally:
-        os.unlink(handle.name)
-    if run.returncode != 0:
-        raise SystemExit("ansible-playbook failed:\n" + run.stdout[-3000:])
-    paused = sum(1 for deviceid in deviceids if emulator.device(deviceid)["scans"][0]["state"] == "paused")
+    env = playbook_env(emulator, ANSIBLE_PYTHON_INTERPRETER=sys.executable)
+    elapsed = run_plays(playbook(deviceids, bulk), env)
+    paused = count_in_scan_state(emulator, deviceids, "paused")
     return {"mode": "bulk" if bulk else "loop", "devices": len(deviceids), "paused": paused, "seconds": round(elapsed, 2),
             "api_calls": len(emulator.calls()), "tcp_connections": emulator.connections_accepted - connections_before}
 
@@ -83,7 +57,7 @@ def main(argv=None):
     options = parser.parse_args(argv)
     if options.quick:
         options.devices, options.latency = QUICK
-    deviceids = list(range(FIRST_BENCH_DEVICE, FIRST_BENCH_DEVICE + options.devices))
+    deviceids = bench_deviceids(options.devices)
     with Emulator(extra_devices=options.devices) as emulator:
         rows = [measure(emulator, deviceids, True, options.latency)]
         if not options.skip_loop:

@@ -18,23 +18,11 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import argparse
-import json
-import os
-import subprocess
 import sys
 import tempfile
-import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(REPO, "tests", "emulator"))
-sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+from bench_common import Emulator, bench_deviceids, count_in_scan_state, playbook_env, run_plays
 
-from emulator_credentials import NSIGHT_API_KEY  # noqa: E402  pylint: disable=wrong-import-position,import-error
-from server import Emulator  # noqa: E402  pylint: disable=wrong-import-position,import-error
-import harness  # noqa: E402  pylint: disable=wrong-import-position,import-error
-
-FIRST_BENCH_DEVICE = 50001
 QUICK = (6, 6)  # --quick: devices, budget (one window: no wait, only the pacing's own cost)
 
 
@@ -43,23 +31,10 @@ def run_pause(emulator, deviceids, rate_limit, budget_dir):
     emulator limiting the key to ``rate_limit`` calls a minute (none for 0)."""
     emulator.reset()
     emulator.set_nsight_rate_limit(rate_limit or None, window=60)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=harness.ensure_collection_link(), NSIGHT_SERVER=emulator.url,
-               NSIGHT_API_KEY=NSIGHT_API_KEY, NSIGHT_RATE_LIMIT=str(rate_limit), NSIGHT_BUDGET_DIR=budget_dir,
-               ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR="1")
+    env = playbook_env(emulator, rate_limit, NSIGHT_BUDGET_DIR=budget_dir, ANSIBLE_PYTHON_INTERPRETER=sys.executable)
     play = [{"name": "Benchmark", "hosts": "localhost", "gather_facts": False, "tasks": [
         {"name": "Pause", "msp.antivirus.nsight_mav_scan": {"deviceids": deviceids, "state": "paused"}}]}]
-    with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as handle:
-        json.dump(play, handle)
-    try:
-        started = time.perf_counter()
-        run = subprocess.run([harness.ansible_executable("ansible-playbook"), handle.name], env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
-        elapsed = time.perf_counter() - started
-    finally:
-        os.unlink(handle.name)
-    if run.returncode != 0:
-        raise SystemExit("ansible-playbook failed:\n" + run.stdout[-3000:])
-    return elapsed
+    return run_plays(play, env)
 
 
 def main(argv=None):
@@ -71,13 +46,13 @@ def main(argv=None):
     options = parser.parse_args(argv)
     if options.quick:
         options.devices, options.budget = QUICK
-    deviceids = list(range(FIRST_BENCH_DEVICE, FIRST_BENCH_DEVICE + options.devices))
+    deviceids = bench_deviceids(options.devices)
     budget_dir = tempfile.mkdtemp(prefix="msp-antivirus-bench-budget-")
     with Emulator(extra_devices=options.devices) as emulator:
         startup = run_pause(emulator, deviceids, 0, budget_dir)
         paced = run_pause(emulator, deviceids, options.budget, budget_dir)
         stats = emulator.rate_limit_stats()
-        paused = sum(1 for deviceid in deviceids if emulator.device(deviceid)["scans"][0]["state"] == "paused")
+        paused = count_in_scan_state(emulator, deviceids, "paused")
     limit = max(0, options.devices - options.budget) * 60.0 / options.budget
     print("devices N=%d, budget B=%d calls a minute" % (options.devices, options.budget))
     print("start-up (no pacing, no limit): %.2f s" % startup)

@@ -33,22 +33,14 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(REPO, "tests", "emulator"))
-sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+from bench_common import (BENCHMARKS, Emulator, bench_deviceids, count_in_scan_state, playbook_env, reset_with_latency,
+                          run_playbook)
 
-from emulator_credentials import NSIGHT_API_KEY  # noqa: E402  pylint: disable=wrong-import-position,import-error
-from server import Emulator  # noqa: E402  pylint: disable=wrong-import-position,import-error
-import harness  # noqa: E402  pylint: disable=wrong-import-position,import-error
-
-FIRST_BENCH_DEVICE = 50001
-CALLBACKS = os.path.join(HERE, "callback_plugins")
+CALLBACKS = os.path.join(BENCHMARKS, "callback_plugins")
 PATCH_TASKS = {
     # A module run on each host, as any real patch work is.
     "command": {"name": "Patch", "ansible.builtin.command": {"cmd": "true"}, "changed_when": False},
@@ -84,8 +76,7 @@ def plays(mode, patch_file, patch_task, serial):
 
 
 def measure(emulator, deviceids, mode, latency, patch_task, serial, workdir):
-    emulator.reset()
-    emulator.add_fault(api="nsight", kind="latency", delay=latency, count=0)
+    reset_with_latency(emulator, latency)
     inventory = {"all": {"children": {"bench": {
         "hosts": dict(("bench-%d" % deviceid, {"nsight_deviceid": deviceid}) for deviceid in deviceids),
         "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}}}
@@ -98,25 +89,18 @@ def measure(emulator, deviceids, mode, latency, patch_task, serial, workdir):
         json.dump([patch_task], handle)
     with open(paths["playbook.yml"], "w") as handle:
         json.dump(plays(mode, paths["patch.yml"], patch_task, serial), handle)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=harness.ensure_collection_link(),
-               NSIGHT_SERVER=emulator.url, NSIGHT_API_KEY=NSIGHT_API_KEY, NSIGHT_RATE_LIMIT="0",
-               NSIGHT_BUDGET_DIR=paths["budget"], ANSIBLE_HOME=paths["home"], ANSIBLE_NOCOLOR="1",
-               ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_CALLBACK_PLUGINS=CALLBACKS,
-               ANSIBLE_CALLBACKS_ENABLED="batch_clock", BATCH_CLOCK_FILE=paths["batches"],
-               BATCH_CLOCK_TASK=FIRST_TASK[mode])
-    started = time.perf_counter()
+    env = playbook_env(emulator, NSIGHT_BUDGET_DIR=paths["budget"], ANSIBLE_HOME=paths["home"],
+                       ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_CALLBACK_PLUGINS=CALLBACKS,
+                       ANSIBLE_CALLBACKS_ENABLED="batch_clock", BATCH_CLOCK_FILE=paths["batches"],
+                       BATCH_CLOCK_TASK=FIRST_TASK[mode])
     begun = time.time()
-    run = subprocess.run([harness.ansible_executable("ansible-playbook"), "-i", paths["inventory.json"],
-                          paths["playbook.yml"]], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                         universal_newlines=True, check=False)
-    elapsed = time.perf_counter() - started
+    elapsed = run_playbook(["-i", paths["inventory.json"], paths["playbook.yml"]], env,
+                           failure="ansible-playbook (%s) failed" % mode)
     ended = time.time()
-    if run.returncode != 0:
-        raise SystemExit("ansible-playbook (%s) failed:\n%s" % (mode, run.stdout[-3000:]))
     with open(paths["batches"]) as handle:
         starts = [float(line) for line in handle if line.strip()]
     batches = [later - earlier for earlier, later in zip(starts, starts[1:] + [ended])]
-    running = sum(1 for deviceid in deviceids if emulator.device(deviceid)["scans"][0]["state"] == "running")
+    running = count_in_scan_state(emulator, deviceids, "running")
     services = [call["service"] for call in emulator.calls() if call["api"] == "nsight"]
     return {"mode": mode, "hosts": len(deviceids), "running": running, "seconds": round(elapsed, 2),
             "startup": round(starts[0] - begun, 2) if starts else 0.0, "batches": batches,
@@ -131,7 +115,7 @@ def median_run(runs):
 
 def run_case(name, case, options, workdir):
     hosts, serial, patch = case
-    deviceids = list(range(FIRST_BENCH_DEVICE, FIRST_BENCH_DEVICE + hosts))
+    deviceids = bench_deviceids(hosts)
     with Emulator(extra_devices=hosts) as emulator:
         runs = [measure(emulator, deviceids, mode, options.latency, PATCH_TASKS[patch], serial, workdir)
                 for dummy in range(max(options.repeat, 1)) for mode in ("hand", "role")]
