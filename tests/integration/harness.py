@@ -8,6 +8,10 @@ tests may also import from here directly (``from harness import assert_no_secret
 
 Every run writes, inside its own directory, an ansible log (ANSIBLE_LOG_PATH) and a jsonfile fact
 cache beside the results file; ``run.files_text()`` gives all of it to ``assert_no_secrets``.
+
+Beside ``playbook()`` and ``adhoc()``, the AnsibleRunner (fixture ``ansible_runner``) runs any other command the
+same way with ``run_command()`` (a playbook of the collection, ``ansible-inventory`` ...), and ``workdir_and_env()``
+gives a fresh run directory and its environment to a test that starts a command itself (e.g. to kill it midway).
 """
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
@@ -334,11 +338,29 @@ class AnsibleRunner:
 
     def adhoc(self, module, args=None, check=False, verbosity=0, extra_env=None, extra_args=(), pattern='localhost'):
         """Run ``ansible PATTERN -m MODULE -a ARGS``; a dict of args is passed as JSON."""
-        workdir = self._workdir('adhoc')
         command = [ansible_executable('ansible'), pattern, '-m', module]
         if args is not None:
             command += ['-a', args if isinstance(args, str) else json.dumps(args)]
-        return self._run(workdir, command, check, verbosity, extra_env, extra_args)
+        return self.run_command(command, 'adhoc', check, verbosity, extra_env, extra_args)
+
+    def run_command(self, command, kind='command', check=False, verbosity=0, extra_env=None, extra_args=(),
+                    inventory=True):
+        """Run any command as playbook() and adhoc() run theirs, and return its AnsibleRun.
+
+        ``command`` is the argument list, e.g. ``[ansible_executable('ansible-playbook'), 'msp.antivirus.<name>']``
+        or ``[ansible_executable('ansible-inventory'), '-i', source, '--list']``. It runs in a run directory of its
+        own named ``<kind>-<n>``, with the harness's environment and ``extra_env`` on top of it (a None value
+        removes a variable); after ``command`` come ``-i inventory.ini`` (the harness's localhost inventory) unless
+        ``inventory`` is false, ``--check``, ``-v``... and ``extra_args`` (where a ``-i`` of the test's own adds to
+        the harness's inventory). ``inventory=False`` for a command that must see only the inventory it names.
+        """
+        return self._run(self._workdir(kind), command, check, verbosity, extra_env, extra_args, inventory=inventory)
+
+    def workdir_and_env(self, kind, extra_env=None):
+        """A new run directory ``<kind>-<n>`` and the environment a run in it gets (``extra_env`` on top, as in
+        run_command), for a command that the test starts itself, e.g. with subprocess.Popen to kill it midway."""
+        workdir = self._workdir(kind)
+        return workdir, self._environment(workdir, extra_env)
 
     def _workdir(self, kind):
         workdir = os.path.join(self.tmp_path, '%s-%d' % (kind, next(self._numbers)))
@@ -384,13 +406,15 @@ class AnsibleRunner:
                 env[name] = str(value)
         return env
 
-    def _run(self, workdir, command, check, verbosity, extra_env, extra_args):
-        inventory = os.path.join(workdir, 'inventory.ini')
-        python = os.path.join(os.path.dirname(command[0]), 'python')
-        with open(inventory, 'w') as inventory_file:
-            inventory_file.write('localhost ansible_connection=local ansible_python_interpreter=%s\n'
-                                 % (python if os.path.exists(python) else sys.executable))
-        command = command + ['-i', inventory]
+    def _run(self, workdir, command, check, verbosity, extra_env, extra_args, inventory=True):
+        command = list(command)
+        if inventory:
+            path = os.path.join(workdir, 'inventory.ini')
+            python = os.path.join(os.path.dirname(command[0]), 'python')
+            with open(path, 'w') as inventory_file:
+                inventory_file.write('localhost ansible_connection=local ansible_python_interpreter=%s\n'
+                                     % (python if os.path.exists(python) else sys.executable))
+            command += ['-i', path]
         if check:
             command.append('--check')
         if verbosity:

@@ -20,7 +20,6 @@ __metaclass__ = type
 
 import json
 import os
-import subprocess
 
 import pytest
 import yaml
@@ -37,16 +36,6 @@ def budget_files(run):
     """The call budget's state files the run left in its NSIGHT_BUDGET_DIR (none when pacing is off)."""
     folder = os.path.join(run.workdir, 'nsight-budget')
     return sorted(os.listdir(folder)) if os.path.isdir(folder) else []
-
-
-def run_command(ansible_runner, kind, command, extra_env):
-    """Any ansible command with the harness's environment, in a run directory of its own."""
-    workdir = ansible_runner._workdir(kind)  # pylint: disable=protected-access
-    env = ansible_runner._environment(workdir, extra_env)  # pylint: disable=protected-access
-    finished = subprocess.run(command, cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, universal_newlines=True, timeout=ansible_runner.timeout,
-                              check=False)
-    return harness.AnsibleRun(command, finished.returncode, finished.stdout, finished.stderr, [], workdir)
 
 
 # ---- the data ---------------------------------------------------------------------------------
@@ -135,11 +124,10 @@ def test_shipped_playbook_with_only_the_credential_environment(emulator, ansible
                   'patch_record_dir': str(records), 'patch_emulator_url': emulator.url,
                   'maintenance_window_wfbss_reset': [{'type': 'counter',
                                                       'cids': ['640FE47F-5118-4D79-8221-A35D0DE2EE2C']}]}
-    workdir = ansible_runner._workdir('pause-patch-resume')  # pylint: disable=protected-access
     command = [harness.ansible_executable('ansible-playbook'), 'msp.antivirus.pause_patch_resume']
-    run = ansible_runner._run(  # pylint: disable=protected-access
-        workdir, command, False, 0, only(nsight_env(emulator), wfbss_env(emulator)),
-        ['-i', str(inventory), '-e', json.dumps(extra_vars)])
+    run = ansible_runner.run_command(command, 'pause-patch-resume',
+                                     extra_env=only(nsight_env(emulator), wfbss_env(emulator)),
+                                     extra_args=['-i', str(inventory), '-e', json.dumps(extra_vars)])
     run.assert_rc(0)
     services = [(call['service'], call['params'].get('deviceid')) for call in emulator.calls() if call['api'] == 'nsight']
     assert ('mav_scan_pause', '1001') in services and ('mav_scan_resume', '1001') in services, (services, run.describe())
@@ -153,9 +141,9 @@ def test_inventory_export_with_only_the_credential_environment(emulator, ansible
     """The inventory source's view: an nsight.yml from the project that names no server and no key."""
     source = tmp_path / 'estate.nsight.yml'
     source.write_text('plugin: msp.antivirus.nsight\n')
-    run = run_command(ansible_runner, 'inventory',
-                      [harness.ansible_executable('ansible-inventory'), '-i', str(source), '--list', '--export'],
-                      only(nsight_env(emulator)))
+    run = ansible_runner.run_command(
+        [harness.ansible_executable('ansible-inventory'), '-i', str(source), '--list', '--export'], 'inventory',
+        extra_env=only(nsight_env(emulator)), inventory=False)
     run.assert_rc(0)
     data = json.loads(run.stdout)
     hostvars = data['_meta']['hostvars']
@@ -179,9 +167,8 @@ def run_credential_types(ansible_runner, tmp_path, extra_args=(), collections=ST
         'CONTROLLER_HOST': 'https://controller.example.com',
         'CONTROLLER_OAUTH_TOKEN': 'controller-token',
     }
-    workdir = ansible_runner._workdir('awx-credential-types')  # pylint: disable=protected-access
     command = [harness.ansible_executable('ansible-playbook'), 'msp.antivirus.awx_credential_types']
-    run = ansible_runner._run(workdir, command, False, 0, extra_env, list(extra_args))  # pylint: disable=protected-access
+    run = ansible_runner.run_command(command, 'awx-credential-types', extra_env=extra_env, extra_args=extra_args)
     lines = calls.read_text().splitlines() if calls.exists() else []
     return run, [json.loads(line) for line in lines[len(before):]]
 

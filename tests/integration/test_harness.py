@@ -152,3 +152,39 @@ def test_gathered_environment_is_not_recorded(emulator, run_playbook, assert_no_
     cached = run.cached_facts()
     assert cached['ansible_env']['NSIGHT_API_KEY'] == emulator.nsight_api_key
     assert_no_secrets(run.stdout, run.stderr, run.results, run.files_text(without=[harness.FACT_CACHE_DIR]))
+
+
+def test_run_command_runs_any_command_as_playbook_and_adhoc_run_theirs(ansible_runner, tmp_path):
+    playbook = tmp_path / 'probe.yml'
+    playbook.write_text('- hosts: all\n  gather_facts: false\n  tasks:\n'
+                        '    - name: Probe\n      ansible.builtin.debug:\n'
+                        '        msg: "{{ lookup(\'ansible.builtin.env\', \'HARNESS_PROBE\') }} {{ probe_var }}"\n')
+    run = ansible_runner.run_command([harness.ansible_executable('ansible-playbook'), str(playbook)], 'probe',
+                                     extra_env={'HARNESS_PROBE': 'from-env'}, extra_args=['-e', 'probe_var=from-args'])
+    run.assert_rc(0)
+    assert os.path.basename(run.workdir).startswith('probe-') and os.path.dirname(run.workdir) == str(tmp_path)
+    # The harness's localhost inventory came first, then the extra arguments; the results callback saw the task.
+    assert run.command[-4:] == ['-i', os.path.join(run.workdir, 'inventory.ini'), '-e', 'probe_var=from-args']
+    assert [(record['task'], record['host']) for record in run.results] == [('Probe', 'localhost')]
+    assert run.result('Probe')['msg'] == 'from-env from-args'
+    assert 'TASK [Probe]' in run.log_text()
+
+    # Without the harness's inventory, a command sees only the inventory it names.
+    hosts = tmp_path / 'hosts.yml'
+    hosts.write_text('all:\n  hosts:\n    probe-host:\n      probe_var: 1\n')
+    listing = [harness.ansible_executable('ansible-inventory'), '-i', str(hosts), '--list']
+    alone = ansible_runner.run_command(listing, 'inventory', inventory=False).assert_rc(0)
+    assert alone.command == listing and alone.workdir != run.workdir
+    assert sorted(json.loads(alone.stdout)['_meta']['hostvars']) == ['probe-host']
+    with_harness_inventory = ansible_runner.run_command(listing, 'inventory').assert_rc(0)
+    assert sorted(json.loads(with_harness_inventory.stdout)['_meta']['hostvars']) == ['localhost', 'probe-host']
+
+
+def test_workdir_and_env_for_a_command_the_test_starts_itself(emulator, ansible_runner, tmp_path, monkeypatch):
+    monkeypatch.setenv('HARNESS_DROPPED', 'set')
+    workdir, env = ansible_runner.workdir_and_env('own', {'HARNESS_PROBE': 3, 'HARNESS_DROPPED': None})
+    assert os.path.isdir(workdir) and os.path.basename(workdir).startswith('own-')
+    assert env['NSIGHT_SERVER'] == emulator.url and env['HARNESS_PROBE'] == '3' and 'HARNESS_DROPPED' not in env
+    assert env['ANSIBLE_LOG_PATH'] == os.path.join(workdir, harness.LOG_FILE)
+    assert env['ANSIBLE_CONFIG'] == os.path.join(workdir, 'ansible.cfg') and os.path.isfile(env['ANSIBLE_CONFIG'])
+    assert ansible_runner.workdir_and_env('own')[0] != workdir

@@ -38,9 +38,8 @@ def write_inventory(tmp_path, hosts, name='maintenance.yml'):
 
 def recover(ansible_runner, inventory, extra_env):
     """ansible-playbook msp.antivirus.resume_interrupted -i INVENTORY, with nothing else set."""
-    workdir = ansible_runner._workdir('resume-interrupted')  # pylint: disable=protected-access
     command = [harness.ansible_executable('ansible-playbook'), RECOVER]
-    return ansible_runner._run(workdir, command, False, 0, extra_env, ['-i', inventory])  # pylint: disable=protected-access
+    return ansible_runner.run_command(command, 'resume-interrupted', extra_env=extra_env, extra_args=['-i', inventory])
 
 
 def record_files(budget_dir):
@@ -54,8 +53,8 @@ def killed_window(ansible_runner, emulator, tmp_path, hosts, budget_dir, extra_e
     ready = tmp_path / 'ready'
     ready.mkdir()
     inventory = write_inventory(tmp_path, hosts)
-    workdir = ansible_runner._workdir('killed')  # pylint: disable=protected-access
-    env = ansible_runner._environment(workdir, dict({'NSIGHT_BUDGET_DIR': str(budget_dir)}, **(extra_env or {})))  # pylint: disable=protected-access
+    budget_env = dict({'NSIGHT_BUDGET_DIR': str(budget_dir)}, **(extra_env or {}))
+    workdir, env = ansible_runner.workdir_and_env('killed', budget_env)
     variables = {'maintenance_window_hosts': 'patch_hosts', 'maintenance_window_patch_tasks': WAIT_TASKS,
                  'patch_ready_dir': str(ready), 'patch_go_file': str(tmp_path / 'go')}
     command = [harness.ansible_executable('ansible-playbook'), 'msp.antivirus.pause_patch_resume', '-i', inventory,
@@ -172,10 +171,8 @@ def test_entry_points_around_the_plays_own_patch_tasks(emulator, ansible_runner,
     record_dir = tmp_path / 'patch-records'
     record_dir.mkdir()
     variables = {'patch_tasks': PATCH_TASKS, 'patch_record_dir': str(record_dir), 'patch_emulator_url': emulator.url}
-    workdir = ansible_runner._workdir('own-patch')  # pylint: disable=protected-access
     command = [harness.ansible_executable('ansible-playbook'), OWN_PATCH_PLAY]
-    run = ansible_runner._run(workdir, command, False, 0, None,  # pylint: disable=protected-access
-                              ['-i', inventory, '-e', json.dumps(variables)])
+    run = ansible_runner.run_command(command, 'own-patch', extra_args=['-i', inventory, '-e', json.dumps(variables)])
     assert run.rc == 2, run.describe()
     # The unknown device's pause failed: that host was failed by the pause, before the play's own patch tasks.
     assert sorted(os.listdir(str(record_dir))) == ['mw-1001.json', 'mw-1002.json', 'mw-1004.json']
@@ -202,10 +199,9 @@ def test_resume_entry_point_runs_the_after_steps_for_the_clean_hosts(emulator, a
     record_dir.mkdir()
     variables = {'patch_tasks': PATCH_TASKS, 'patch_record_dir': str(record_dir), 'patch_emulator_url': emulator.url,
                  'maintenance_window_after': ['scan', 'definitions_update']}
-    workdir = ansible_runner._workdir('own-patch-after')  # pylint: disable=protected-access
     command = [harness.ansible_executable('ansible-playbook'), OWN_PATCH_PLAY]
-    run = ansible_runner._run(workdir, command, False, 0, None,  # pylint: disable=protected-access
-                              ['-i', inventory, '-e', json.dumps(variables)])
+    run = ansible_runner.run_command(command, 'own-patch-after',
+                                     extra_args=['-i', inventory, '-e', json.dumps(variables)])
     assert run.rc == 2, run.describe()
     acting = ('mav_scan_pause', 'mav_scan_resume', 'mav_definitions_update', 'mav_scan_start')
     calls = [(call[0], call[1]) for call in mav_calls(emulator) if call[0] in acting]
@@ -239,9 +235,9 @@ def test_a_scan_left_paused_by_an_earlier_play_of_the_run_keeps_its_record(emula
     record_dir = tmp_path / 'patch-records'
     record_dir.mkdir()
     variables = {'patch_record_dir': str(record_dir), 'patch_emulator_url': emulator.url}
-    workdir = ansible_runner._workdir('two-windows')  # pylint: disable=protected-access
-    run = ansible_runner._run(workdir, [harness.ansible_executable('ansible-playbook'), str(playbook)],  # pylint: disable=protected-access
-                              False, 0, {'NSIGHT_BUDGET_DIR': str(budget)}, ['-i', inventory, '-e', json.dumps(variables)])
+    run = ansible_runner.run_command([harness.ansible_executable('ansible-playbook'), str(playbook)], 'two-windows',
+                                     extra_env={'NSIGHT_BUDGET_DIR': str(budget)},
+                                     extra_args=['-i', inventory, '-e', json.dumps(variables)])
     run.assert_rc(0)
     calls = [(call[0], call[1]) for call in mav_calls(emulator) if call[0] in ('mav_scan_pause', 'mav_scan_resume')]
     # Play 1: pause, failed resume. Play 2: its pause finds the scan not running (not_needed), so no resume.
