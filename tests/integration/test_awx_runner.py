@@ -26,19 +26,7 @@ from awx_credentials import nsight_env, wfbss_env
 ansible_runner = pytest.importorskip('ansible_runner')  # pinned in .ci/requirements/core-*.txt
 
 PATCH_TASKS = os.path.join(harness.HERE, 'files', 'record_patch.yml')
-ROLE_TASKS = os.path.join(harness.REPO, 'roles', 'maintenance_window', 'tasks')
 CID = '640FE47F-5118-4D79-8221-A35D0DE2EE2C'
-
-
-def role_publishes_report():
-    """Whether the role has its set_stats of maintenance_window_report yet (issue 11 adds it)."""
-    for root, _dirs, names in os.walk(ROLE_TASKS):
-        for name in names:
-            with open(os.path.join(root, name)) as tasks_file:
-                text = tasks_file.read()
-            if 'set_stats' in text and 'maintenance_window_report' in text:
-                return True
-    return False
 
 
 def write(path, text):
@@ -124,8 +112,7 @@ def test_pause_patch_resume_through_ansible_runner(emulator, tmp_path, monkeypat
     stats_events = [event for event in runner.events if event.get('event') == 'playbook_on_stats']
     assert len(stats_events) == 1
     artifact_data = stats_events[0]['event_data'].get('artifact_data', {})
-    if not role_publishes_report():
-        pytest.xfail('the role does not publish maintenance_window_report with set_stats yet (issue 11)')
+    assert 'maintenance_window_report' in artifact_data, stats_events[0]['event_data']
     report = artifact_data['maintenance_window_report']
     assert sorted(report) == ['mw-1001', 'mw-1003'], report
     for host in report.values():
