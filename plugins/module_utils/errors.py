@@ -40,6 +40,9 @@ class InvalidOptionError(MspAntivirusError):
 class TransportError(MspAntivirusError):
     """The service could not be reached, or answered nothing usable, after every retry."""
 
+    # What failed: tls, dns, refused (each would recur on every call), timeout, reset, body, or other.
+    cause = "other"
+
 
 class HttpStatusError(MspAntivirusError):
     """The service answered an HTTP status the client does not expect."""

@@ -16,10 +16,13 @@ __metaclass__ = type
 
 import contextlib
 import email.utils
+import http.client
 import ipaddress
 import json
 import random
 import re
+import socket
+import ssl
 import threading
 import time
 import zlib
@@ -257,6 +260,115 @@ def never_sent(exc):
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     return isinstance(exc, requests.exceptions.ConnectionError) and isinstance(
         reason, urllib3.exceptions.NewConnectionError)
+
+
+# What an exception in a failed request's chain says happened: (type, TransportError.cause, reason),
+# the first that matches wins. A RemoteDisconnected is also a ConnectionResetError, so it comes first.
+CONNECTION_FAILURES = (
+    (ConnectionRefusedError, "refused", "connection refused"),
+    (http.client.RemoteDisconnected, "reset", "connection closed without an answer"),
+    (ConnectionResetError, "reset", "connection reset"),
+    (ConnectionAbortedError, "reset", "connection aborted"),
+    (BrokenPipeError, "reset", "connection closed while the request was sent"),
+    (http.client.IncompleteRead, "reset", "connection closed in the middle of the answer"),
+    # socket.timeout is TimeoutError from Python 3.10 on; before, it is its own class.
+    ((socket.timeout, TimeoutError), "timeout", "timed out"),
+)
+# getaddrinfo's answers that the name has no address; any other (EAI_AGAIN: no answer now) may not recur.
+NAME_UNKNOWN = (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME))
+# OpenSSL's verify codes (X509_V_ERR_*) for a certificate of another host name or IP address.
+NAME_MISMATCH = (62, 64)
+# What to check, for the verify codes whose OpenSSL words leave it out.
+VERIFY_HINTS = {
+    19: "the chain's root CA is not trusted",
+    20: "the issuing CA is not trusted",
+    21: "its issuer is neither sent by the server nor trusted",
+}
+# The tag and the source place around OpenSSL's words: "[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1010)".
+SSL_DECORATION = re.compile(r"^\[SSL(?:: \w+)?\] | \(_ssl\.c:\d+\)$")
+
+
+def exception_chain(exc):
+    """``exc`` and every exception it wraps, outermost first: requests and urllib3 keep the one that
+    happened in ``args`` or ``reason`` (MaxRetryError), Python in ``__cause__``."""
+    chain, pending = [], [exc]
+    while pending:
+        current = pending.pop(0)
+        if isinstance(current, BaseException) and not any(current is seen for seen in chain):
+            chain.append(current)
+            pending.extend(current.args + (getattr(current, "reason", None), current.__cause__))
+    return chain
+
+
+def first_of(chain, kind):
+    return next((exc for exc in chain if isinstance(exc, kind)), None)
+
+
+def own_words(exc):
+    """What one exception says, without the wrapping of the library that raised it: an OSError's text (an
+    ssl error's without its tag and source place), only the name of a requests or urllib3 error, whose text
+    may hold the URL and urllib3's connection pool."""
+    if isinstance(exc, (requests.exceptions.RequestException, urllib3.exceptions.HTTPError)):
+        return type(exc).__name__
+    text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return SSL_DECORATION.sub("", text) or type(exc).__name__
+
+
+def describe_transport_failure(exc):
+    """(cause, reason) of a request that failed without a TLS error: its TransportError.cause, and what
+    happened in a few plain words, to be redacted. requests' Timeout is told by the caller, who knows the wait."""
+    chain = exception_chain(exc)
+    if isinstance(exc, requests.exceptions.ContentDecodingError):
+        cause, reason = "body", "the answer could not be decoded ({0})".format(own_words(chain[-1]))
+    else:
+        cause, reason = connection_failure(chain)
+    if isinstance(exc, requests.exceptions.ProxyError):
+        reason += " (at the proxy)"
+    return cause, reason
+
+
+def connection_failure(chain):
+    unresolved = first_of(chain, socket.gaierror)
+    if unresolved is not None:
+        if unresolved.errno in NAME_UNKNOWN:
+            return "dns", "the host name does not resolve"
+        return "other", "the host name could not be resolved ({0})".format(own_words(unresolved))
+    for kind, cause, reason in CONNECTION_FAILURES:
+        if first_of(chain, kind) is not None:
+            return cause, reason
+    if isinstance(chain[0], requests.exceptions.ChunkedEncodingError):
+        return "reset", "the answer broke off in the middle"
+    # Unknown: told in the words of the innermost exception, and never taken for one that would recur.
+    return "other", own_words(chain[-1])
+
+
+def describe_tls_failure(exc, host):
+    """(cause, reason) of a failed TLS connection to ``host``, as describe_transport_failure. A handshake
+    the peer cut short is a lost connection that another call may not meet; any other TLS failure recurs."""
+    chain = exception_chain(exc)
+    unverified = first_of(chain, ssl.SSLCertVerificationError)
+    if unverified is not None:
+        return "tls", "TLS certificate verification failed ({0})".format(verify_failure(unverified, host))
+    if first_of(chain, (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError)) is not None:
+        return "reset", "connection closed during the TLS handshake"
+    failed = first_of(chain, ssl.SSLError)
+    if failed is not None:
+        return "tls", "TLS connection failed ({0})".format(own_words(failed))
+    return "other", "TLS connection failed ({0})".format(own_words(chain[-1]))
+
+
+def verify_failure(error, host):
+    """OpenSSL's words for a certificate it refused, with the host or what to check where they leave it out."""
+    code = getattr(error, "verify_code", None)
+    if code in NAME_MISMATCH:
+        return "host name mismatch: the certificate is not for {0}".format(host)
+    words = getattr(error, "verify_message", None) or own_words(error)
+    return "{0}: {1}".format(words, VERIFY_HINTS[code]) if code in VERIFY_HINTS else words
+
+
+def sentence(text):
+    """``text`` as the start of a message."""
+    return text[:1].upper() + text[1:]
 
 
 class HttpResponse:
@@ -497,22 +609,26 @@ class HttpClient:
 
     def _tls_error(self, url, exc):
         # A certificate problem does not heal by retrying.
-        return TransportError(
-            "TLS verification failed for {0}: {1}. Check the {2} option, or set validate_certs=false "
-            "only for a host you trust (a local emulator).".format(
-                self.redact(url), excerpt(exc, self.redact), self.url_option),
+        cause, reason = describe_tls_failure(exc, urlsplit(url).hostname)
+        error = TransportError(
+            "{0} for {1} at {2}. Check the {3} option, or set validate_certs=false only for a host you trust "
+            "(a local emulator).".format(sentence(excerpt(reason, self.redact)), self.service, self.redact(url),
+                                         self.url_option),
             url=self.redact(url))
+        error.cause = cause
+        return error
 
     def _transport_error(self, url, exc, attempts, lost_answer):
         if isinstance(exc, requests.exceptions.Timeout):
-            reason = "no complete answer within {0} s".format(self.timeout)
+            cause, reason = "timeout", "no complete answer within {0} s".format(self.timeout)
         else:
-            reason = excerpt(exc, self.redact)
+            cause, reason = describe_transport_failure(exc)
         error = TransportError(
-            "Could not reach {0} at {1} after {2} attempt(s): {3}. Check the {4} option, the network path to it "
-            "(DNS, proxy, firewall), and the timeout and retries options.".format(
-                self.service, self.redact(url), attempts, reason, self.url_option),
+            "{0}: the request to {1} at {2} failed after {3} attempt(s). Check the {4} option, the network path to "
+            "it (DNS, proxy, firewall), and the timeout and retries options.".format(
+                sentence(excerpt(reason, self.redact)), self.service, self.redact(url), attempts, self.url_option),
             url=self.redact(url))
+        error.cause = cause
         error.retryable = isinstance(exc, RETRYABLE_EXCEPTIONS)
         error.outcome_unknown = lost_answer
         return error
