@@ -12,6 +12,8 @@
   variables pointing at the emulator; return an ``AnsibleRun`` (``.rc``, ``.stdout``, ``.stderr``,
   ``.results``, ``.task(name)``, ``.result(name)``, ``.assert_rc(0)``, ``.files_text()``: the ansible log,
   fact cache and results the run wrote in its directory). See harness.py.
+- ``fault_proxy(seed=..., fault_rate=..., kinds=..., only=...)``: starts a seeded FaultProxy (fault_proxy.py) in front
+  of the emulator, a flaky network for the ``server`` option; every one started is stopped after the test.
 - ``assert_no_secrets(*texts)``: fails if any emulator credential appears in the texts, literally or
   URL-encoded; give it ``run.output, run.results, run.files_text()``.
 
@@ -23,6 +25,7 @@ __metaclass__ = type
 import pytest
 
 import harness
+from fault_proxy import FaultProxy
 
 
 @pytest.fixture(scope='session')
@@ -57,3 +60,16 @@ def run_adhoc(ansible_runner):
 @pytest.fixture
 def assert_no_secrets():
     return harness.assert_no_secrets
+
+
+@pytest.fixture
+def fault_proxy(emulator):
+    proxies = []
+
+    def start(**options):
+        proxies.append(FaultProxy(emulator.url, **options).start())
+        return proxies[-1]
+
+    yield start
+    for proxy in proxies:
+        proxy.stop()
