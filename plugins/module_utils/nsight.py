@@ -19,6 +19,7 @@ from xml.parsers.expat import ExpatError
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
     HttpStatusError,
     InvalidOptionError,
+    MspAntivirusError,
     NsightApiError,
     ResponseParseError,
 )
@@ -117,9 +118,14 @@ class NsightClient:
         query.update((key, value) for key, value in params.items() if value is not None)
         response = self.transport.request("GET", self.base_url, params=query, label=service)
         url = self.redact(response.url)
-        if response.status_code != 200:
-            raise self._status_error(service, response, url)
-        return self._parse(service, response, url)
+        try:
+            if response.status_code != 200:
+                raise self._status_error(service, response, url)
+            return self._parse(service, response, url)
+        except MspAntivirusError as error:
+            # An earlier attempt's answer was lost, and this one says nothing of it: that attempt may have acted.
+            error.outcome_unknown = response.after_lost_answer
+            raise
 
     def _status_error(self, service, response, url):
         status = response.status_code
