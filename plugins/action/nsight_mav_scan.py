@@ -8,26 +8,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.msp.antivirus.plugins.module_utils.mav import is_fatal_result, skipped_outcome, summarise
+from ansible_collections.msp.antivirus.plugins.module_utils.mav_scans import STATE_SERVICES
 from ansible_collections.msp.antivirus.plugins.plugin_utils.device_batches import DeviceBatchAction
 
 
 class ActionModule(DeviceBatchAction):
     MODULE = "msp.antivirus.nsight_mav_scan"
-    LIST_KEY = "results"
 
-    def merge(self, args, results, merged):
-        merged_result = dict(changed=any(item["changed"] for item in merged), service=results[0]["service"],
-                             results=merged, msg=summarise(merged))
-        if any(item.get("failed") for item in merged):
-            merged_result["failed"] = True
-        return merged_result
+    def service(self, args):
+        return STATE_SERVICES[args["state"]]
 
-    def stop_reason(self, answer):
-        for item in answer["results"]:
-            if is_fatal_result(item):
-                return item["msg"]
-        return None
-
-    def skipped(self, args, ids, reason):
-        return [skipped_outcome(deviceid, args["state"], reason).as_dict() for deviceid in ids]
+    def calls_per_device(self, args):
+        # Check mode reads the newest scan: Bitdefender first, VIPRE when Bitdefender shows none.
+        return 2 if self._task.check_mode else 1

@@ -8,12 +8,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.msp.antivirus.plugins.plugin_utils.device_batches import DeviceBatchAction
+from ansible_collections.msp.antivirus.plugins.module_utils.mav_scans import SCANS_SERVICE
+from ansible_collections.msp.antivirus.plugins.plugin_utils.device_batches import DeviceListingAction
 
 
-class ActionModule(DeviceBatchAction):
+class ActionModule(DeviceListingAction):
     MODULE = "msp.antivirus.nsight_mav_scan_info"
-    LIST_KEY = "devices"
-
-    def merge(self, args, results, merged):
-        return dict(changed=False, devices=merged)
+    SERVICE = SCANS_SERVICE

@@ -448,8 +448,8 @@ def stop_reading(raw):
 class HttpClient:
     """A requests.Session shared by every call of one module run.
 
-    ``service`` and ``url_option`` only shape messages ("Could not reach
-    N-sight... check server"). ``redactor`` is applied to every URL and every
+    ``service`` and ``url_option`` only shape messages ("Connection refused: the
+    request to N-sight at ... Check the server option"). ``redactor`` is applied to every URL and every
     exception text before it leaves this class. ``with pace():`` wraps every
     attempt (the N-sight call budget).
     """
@@ -514,6 +514,7 @@ class HttpClient:
                     "needs; it was dropped unread. Check the {3} option.".format(
                         self.service, self.redact(prepared_url), MAX_BODY_BYTES // (1024 * 1024), self.url_option),
                     url=self.redact(prepared_url))
+                failure.cause = "body"
             except MspAntivirusError as exc:  # the call budget's folder cannot be used
                 failure = exc
             except Exception as exc:  # anything else the send path raises leaves only as a redacted message

@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.msp.antivirus.plugins.module_utils.device_results import CustomerResult, StopRule
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
     InvalidOptionError,
     MspAntivirusError,
@@ -18,31 +19,29 @@ from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
 from ansible_collections.msp.antivirus.plugins.module_utils.wfbss import batches
 
 
-def customer_ids(cids):
-    """The cids to send, validated before any API call, duplicates dropped in order."""
-    cids = [cid.strip() for cid in cids]
-    if not cids:
-        raise InvalidOptionError("cids is empty: list at least one WFBSS customer id.")
-    bad = [cid for cid in cids if not cid or "," in cid]
+def wfbss_ids(values, option, what, empty_hint):
+    """The ``what`` (customer ids, group ids) of ``option``, validated before any API call, duplicates dropped in
+    order: single, non-empty values, as the API joins them with commas."""
+    values = [value.strip() for value in values]
+    if not values:
+        raise InvalidOptionError("{0} is empty: {1}".format(option, empty_hint))
+    bad = [value for value in values if not value or "," in value]
     if bad:
-        raise InvalidOptionError("cids must be single, non-empty customer ids (the API joins them with commas); "
-                                 "fix {0}.".format(", ".join(repr(cid) for cid in bad)))
-    return list(dict.fromkeys(cids))
+        raise InvalidOptionError("{0} must be single, non-empty {1} (the API joins them with commas); fix {2}.".format(
+            option, what, ", ".join(repr(value) for value in bad)))
+    return list(dict.fromkeys(values))
+
+
+def customer_ids(cids):
+    return wfbss_ids(cids, "cids", "customer ids", "list at least one WFBSS customer id.")
 
 
 def group_ids(gids):
-    """The gids to send with every command, or None (every group); validated, duplicates dropped in order."""
+    """The gids to send with every command, or None (every group)."""
     if gids is None:
         return None
-    gids = [gid.strip() for gid in gids]
-    if not gids:
-        raise InvalidOptionError("gids is empty: omit gids to act on every group of the customers, or list group "
-                                 "ids (msp.antivirus.wfbss_group_info shows them).")
-    bad = [gid for gid in gids if not gid or "," in gid]
-    if bad:
-        raise InvalidOptionError("gids must be single, non-empty group ids (the API joins them with commas); "
-                                 "fix {0}.".format(", ".join(repr(gid) for gid in bad)))
-    return list(dict.fromkeys(gids))
+    return wfbss_ids(gids, "gids", "group ids", "omit gids to act on every group of the customers, or list group ids "
+                                   "(msp.antivirus.wfbss_group_info shows them).")
 
 
 def cid_batches(cids):
@@ -56,36 +55,55 @@ def group_commands(params):
     return cid_batches(params["cids"]), group_ids(params["gids"])
 
 
-def send_commands(command_batches, send, what, check_mode=False, not_sent_key="not_sent"):
+def send_commands(command_batches, send, service, what, check_mode=False, not_sent_key="not_sent"):
     """Send ``send(cids)`` for each batch, one after the other; the result of the task.
 
-    ``what`` completes "Sent ..." / "Would send ..." ("2 scan command(s) of type start for 12 customer(s).").
-    Check mode sends nothing: ``tasks`` is empty and ``batches`` shows the commands that would be sent. The first
-    failure stops the rest: the result (``failed=True``) keeps the tasks already created, lists the cids not sent
-    under ``not_sent_key``, and those of a command sent whose answer was lost under ``unconfirmed``.
+    ``results`` holds one result per customer, in order. ``what`` completes "Sent ..." / "Would send ..." ("2 scan
+    command(s) of type start for 12 customer(s)."). Check mode sends nothing: ``tasks`` is empty and ``batches``
+    shows the commands that would be sent. A failed command fails its customers only, and the next command is
+    sent, unless the failure would repeat for every command (StopRule). The result keeps the tasks created,
+    lists the cids not sent under ``not_sent_key``, and those of a command whose answer was lost (it may have
+    been carried out) under ``unconfirmed``; the first failure's message and details are at the top.
     """
-    result = dict(changed=True, tasks=[], batches=command_batches)
+    result = dict(changed=True, tasks=[], batches=command_batches, results=[])
     if check_mode:
+        result["results"] = [CustomerResult(cid, service, changed=True, msg="Would send {0} for customer {1}.".format(
+            service, cid)).as_dict() for cids in command_batches for cid in cids]
         return dict(result, msg="Would send " + what)
+    rule, errors = StopRule(), []
+    result.update({not_sent_key: [], "unconfirmed": []})
     for cids in command_batches:
+        if rule.reason is not None:
+            result[not_sent_key].extend(cids)
+            result["results"].extend(CustomerResult.skipped(cid, service, rule.reason).as_dict() for cid in cids)
+            continue
         try:
             task = send(cids)
         except MspAntivirusError as error:
-            return stopped(error, result, not_sent_key)
+            errors.append(error)
+            failed = [CustomerResult.from_error(cid, service, error).as_dict() for cid in cids]
+            if error.outcome_unknown:
+                result["unconfirmed"].extend(cids)
+                for customer in failed:
+                    customer.update(uncertain=True, msg=customer["msg"] + " The command may have been carried out "
+                                    "for customer {0}: check it in the console.".format(customer["cid"]))
+            else:
+                result[not_sent_key].extend(cids)
+            rule.record(failed[0])
+            result["results"].extend(failed)
+            continue
         result["tasks"].append(dict(task, cids=cids))
-    return dict(result, msg="Sent " + what)
-
-
-def stopped(error, result, not_sent_key="not_sent"):
-    """A command failed: the tasks already created are real changes, reported beside what was not sent."""
-    command_batches, sent = result["batches"], len(result["tasks"])
-    not_sent = command_batches[sent:]
-    if error.outcome_unknown:
-        # Sent, answer lost: WFBSS may have carried it out.
-        result["unconfirmed"], not_sent = not_sent[0], not_sent[1:]
-    result[not_sent_key] = [cid for cids in not_sent for cid in cids]
-    result["changed"] = sent > 0 or "unconfirmed" in result
-    result = failure_result(error, **result)
+        result["results"].extend(CustomerResult(cid, service, changed=True, task=task, msg="Sent {0} for customer {1}: "
+                                                "task {2}.".format(service, cid, task["id"])).as_dict() for cid in cids)
+    result["changed"] = bool(result["tasks"] or result["unconfirmed"])
+    if not result["unconfirmed"]:
+        del result["unconfirmed"]
+    if not errors:
+        del result[not_sent_key]
+        return dict(result, msg="Sent " + what)
+    result = failure_result(errors[0], **result)
     if len(command_batches) > 1:
-        result["msg"] += " {0} of {1} command(s) were sent before this one.".format(sent, len(command_batches))
+        result["msg"] += " Of {0} command(s), {1} created a task, {2} failed and {3} were not sent.".format(
+            len(command_batches), len(result["tasks"]), len(errors),
+            len(command_batches) - len(result["tasks"]) - len(errors))
     return result

@@ -20,8 +20,14 @@ description:
     the newest scan once with C(list_mav_scans).
   - "A lost answer is settled too: when an attempt's answer was lost (a timeout, a connection dropped after sending)
     and the retry answers C(FAIL), the newest scan is read once; if it shows the wanted state, the lost attempt is
-    taken to have reached it and the device is reported C(changed=true), so that a pause always gets its resume.
-    When every answer was lost, the device fails with RV(uncertain=true)."
+    taken to have reached it and the device is reported C(changed=true), so that a pause always gets its resume."
+  - "When every answer to a device's action was lost, its newest scan is read once after the other devices were
+    done: the change is reported when the scan shows it, no change when there was nothing to do, and a failure when
+    the scan shows that the action did not take effect. Only when that read fails too (or the task stopped early,
+    see O(deviceids)) does the device fail with RV(results[].uncertain=true)."
+  - Each device gets one entry in RV(results), in the order given, with what happened to it. A device that fails
+    fails alone (RV(results[].failed=true)); the other devices are still acted on, then the task fails. With
+    O(deviceid), that device's keys, its own RV(msg) among them, are also at the top level.
   - A device runs one engine, VIPRE or Bitdefender. Whenever the module reads scans it finds the engine itself,
     asking for Bitdefender scans (the API's default) first and for VIPRE scans when none come back.
   - Runs on the controller; in a play about managed hosts, delegate it to C(localhost).
@@ -50,11 +56,17 @@ options:
     type: int
   deviceids:
     description:
-      - Several device ids, acted on concurrently over one connection pool, at most 8 requests at a time.
-      - Duplicates are dropped. RV(results) holds one result per device; the task fails if any device failed,
-        after every other device was acted on.
-      - When one device fails in a way every call would repeat (wrong O(api_key) or O(server), service unreachable),
-        devices not yet started are skipped and reported failed instead of being sent.
+      - Several device ids, acted on concurrently over one connection pool, at most 8 requests at a time, within the
+        N-sight call budget (O(rate_limit)); a task that runs longer than 10 seconds prints its progress.
+      - Duplicates are dropped. RV(results) holds one result per device, in this order; the task fails if any device
+        failed, after every other device was acted on.
+      - A device whose requests run out of retries (O(retries)) while other devices succeed fails alone, and the task
+        goes on.
+      - "The task stops early only for a failure that every call would repeat: login failed (N-sight error 3, a wrong
+        O(api_key) or O(server)), HTTP 401 or 403, a TLS failure such as a bad certificate, a host name that does not
+        resolve, a refused connection; or when 16 devices in a row fail without an answer from the API (an outage: no
+        connection, no complete answer, or an HTTP error instead of the API's XML). The devices not yet sent are then
+        reported failed with RV(results[].skipped=true)."
       - Mutually exclusive with O(deviceid).
     type: list
     elements: int
@@ -113,11 +125,30 @@ EXAMPLES = r"""
     deviceid: "{{ nsight_deviceid }}"
     state: started
   delegate_to: localhost
+
+- name: Pause the scans of many devices; a device that fails does not stop the others
+  msp.antivirus.nsight_mav_scan:
+    deviceids: "{{ nsight_deviceids }}"
+    state: paused
+  delegate_to: localhost
+  run_once: true
+  register: pause
+  ignore_errors: true
+
+- name: Show the devices that failed, and those whose scan may have been paused all the same
+  ansible.builtin.debug:
+    msg:
+      failed: "{{ pause.results | selectattr('failed', 'defined') | map(attribute='deviceid') | list }}"
+      uncertain: "{{ pause.results | selectattr('uncertain', 'defined') | map(attribute='deviceid') | list }}"
 """
 
 RETURN = r"""
 msg:
-  description: What happened, with the API's own text when it answered C(FAIL); with O(deviceids), a summary.
+  description:
+    - With O(deviceid), what happened to the device, with the API's own text when it answered C(FAIL).
+    - With O(deviceids), a summary, how many devices changed, did not change and failed; each device's own message
+      is in RV(results[].msg).
+    - With O(describe=true), that the description was read.
   returned: always
   type: str
   sample: Paused the MAV scan on device 123456.
@@ -133,18 +164,53 @@ service:
   sample: mav_scan_pause
 api_status:
   description:
-    - The envelope status the action service answered, V(OK) or V(FAIL).
-    - Not returned in check mode, where no action service is called.
-  returned: when the service was called
+    - The envelope status N-sight answered, V(OK) or V(FAIL) (V(FAIL) also for an C(<error>) answer).
+    - With O(deviceid), of the action service, or of a read of the device's scans that failed; V(OK) with
+      O(describe=true).
+  returned: with O(deviceid), when N-sight answered the action service or a read of the scans failed with an answer;
+    with O(describe=true)
   type: str
   sample: OK
 scan_state:
   description:
     - The normalised state of the device's newest scan, as C(list_mav_scans) showed it, one of V(running), V(paused),
       V(finished), V(cancelled), V(pending), V(error), V(none) or V(unknown).
-  returned: when the module read the device's scans (check mode, or to settle an ambiguous or lost answer)
+  returned: with O(deviceid), when the module read the device's scans (check mode, or to settle an ambiguous or lost
+    answer)
   type: str
   sample: running
+uncertain:
+  description:
+    - Present and true when the device failed because the answer to its action was lost (timeouts, connections
+      dropped after sending) and a read of its scans afterwards could not tell whether the action took effect (the
+      read failed too). The action may have taken effect, so a scan paused this way should be resumed; the
+      C(msp.antivirus.maintenance_window) role does so.
+  returned: with O(deviceid), when an answer to the action was lost and the read afterwards failed too
+  type: bool
+  sample: true
+transport_error:
+  description:
+    - How the request failed when the device failed without any answer, one of V(tls), V(dns), V(refused),
+      V(timeout), V(reset), V(body) or V(other); see RV(results[].transport_error).
+  returned: with O(deviceid), when the device failed without any answer
+  type: str
+  sample: timeout
+api_code:
+  description: The N-sight error code of an C(<error>) answer (3 login failed, 4 invalid parameter, 5 missing
+    parameter).
+  returned: when N-sight answered an C(<error>)
+  type: int
+  sample: 4
+http_status:
+  description: The HTTP status N-sight answered instead of 200, such as 403 (a web application firewall) or 503.
+  returned: when N-sight answered an HTTP error status or a redirect
+  type: int
+  sample: 403
+url:
+  description: The URL of the request that failed, its API key redacted.
+  returned: when a request failed
+  type: str
+  sample: https://www.systemmonitor.us/api/?apikey=********&service=mav_scan_pause&deviceid=123456
 description:
   description: The service's description, parsed from its XML into a dictionary.
   returned: when O(describe=true)
@@ -158,8 +224,8 @@ description:
         required: "yes"
 results:
   description:
-    - One result per device, in the order of O(deviceids).
-    - With O(deviceid), a list of that one device's result, the same keys as at the top level, so that a playbook
+    - One result per device, in the order of O(deviceids), duplicates dropped.
+    - With O(deviceid), a list of that one device's result, whose keys are also at the top level, so that a playbook
       reads RV(results) whichever option it uses.
   returned: always, unless O(describe=true)
   type: list
@@ -170,55 +236,82 @@ results:
       type: int
       returned: always
       sample: 123456
+    service:
+      description: The service called for this device (or, in check mode, that would be called).
+      type: str
+      returned: always
+      sample: mav_scan_pause
     changed:
       description: Whether this device's scan changed state (or would, in check mode).
       type: bool
       returned: always
       sample: true
+    msg:
+      description: What happened to this device, with the API's own text when it answered C(FAIL), or why it failed
+        and what to check.
+      type: str
+      returned: always
+      sample: "No change for device 123457: N-sight answered 'Cannot execute action : scan is not running.'"
     failed:
       description: Present and true when this device failed.
       type: bool
       returned: when this device failed
       sample: true
-    msg:
-      description: What happened to this device.
+    skipped:
+      description:
+        - Present and true when this device was not sent, because an earlier device failed in a way every call would
+          repeat, or 16 devices in a row failed without an answer from the API (see O(deviceids)). Such a device is also
+          RV(results[].failed), and its RV(results[].msg) gives the failure that stopped the task.
+      type: bool
+      returned: when this device was skipped
+      sample: true
+    uncertain:
+      description:
+        - Present and true when this device failed because the answer to its action was lost (to every attempt, or
+          to an attempt whose retry then answered C(FAIL)), and one read of its scans afterwards could not tell
+          whether the action took effect (the read failed too, or was not made because the task stopped early). The
+          action may have taken effect; check the device's scan, and undo it if needed.
+      type: bool
+      returned: when an answer to this device's action was lost and the read afterwards could not tell
+      sample: true
+    transport_error:
+      description:
+        - How the request failed when this device failed without any answer, after its retries.
+        - V(tls) TLS failed (certificate verification and other handshake errors), V(dns) the host name does not
+          resolve, V(refused) connection refused, V(timeout) no complete answer within O(timeout), V(reset) the
+          connection was reset or closed without a complete answer, V(body) the answer could not be decoded,
+          V(other) anything else.
       type: str
-      returned: always
-      sample: "No change for device 123457: N-sight answered 'Cannot execute action : scan is not running.'"
-    service:
-      description: The service called for this device.
-      type: str
-      returned: always
-      sample: mav_scan_pause
+      returned: when this device failed without any answer
+      sample: reset
     api_status:
-      description: V(OK) or V(FAIL), the envelope status of the action service.
+      description:
+        - V(OK) or V(FAIL), the envelope status of the action service's answer, or of a read of the device's scans
+          that failed with an N-sight answer (V(FAIL) also for an C(<error>) answer).
       type: str
-      returned: when the service was called
+      returned: when the action service answered (never in check mode), or a read of the scans failed with an answer
       sample: FAIL
-    scan_state:
-      description: The normalised state of the newest scan.
-      type: str
-      returned: when the module read the device's scans
-      sample: paused
     api_code:
       description: The N-sight error code (3 login failed, 4 invalid parameter, 5 missing parameter).
       type: int
       returned: when N-sight answered an C(<error>)
       sample: 4
-    uncertain:
-      description: Present and true when this device failed because every answer was lost, so the action may have
-        taken effect.
-      type: bool
-      returned: when every answer to this device's action was lost
-      sample: true
-uncertain:
-  description:
-    - Present and true when the device failed because the answer to every attempt was lost (timeouts, dropped
-      connections after sending), so the action may have taken effect. A scan paused this way should be resumed; the
-      C(msp.antivirus.maintenance_window) role does so.
-  returned: with O(deviceid), when every answer to the action was lost
-  type: bool
-  sample: true
+    http_status:
+      description: The HTTP status N-sight answered instead of 200.
+      type: int
+      returned: when N-sight answered an HTTP error status or a redirect
+      sample: 503
+    url:
+      description: The URL of the request that failed, its API key redacted.
+      type: str
+      returned: when a request for this device failed
+      sample: https://www.systemmonitor.us/api/?apikey=********&service=mav_scan_pause&deviceid=123457
+    scan_state:
+      description:
+        - The normalised state of the newest scan, as for RV(scan_state).
+      type: str
+      returned: when the module read the device's scans (check mode, or to settle an ambiguous or lost answer)
+      sample: paused
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -229,8 +322,9 @@ from ansible_collections.msp.antivirus.plugins.module_utils.arguments import (
     device_ids,
     nsight_client_args,
 )
+from ansible_collections.msp.antivirus.plugins.module_utils.device_results import summarise_actions, task_result
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import fail_on_missing_libraries, run_module
-from ansible_collections.msp.antivirus.plugins.module_utils.mav import STATE_SERVICES, ensure_state_bulk, summarise
+from ansible_collections.msp.antivirus.plugins.module_utils.mav_scans import STATE_SERVICES, ensure_state_bulk
 from ansible_collections.msp.antivirus.plugins.module_utils.nsight import NsightClient, missing_libraries
 
 
@@ -247,15 +341,8 @@ def run(module, client):
     if params["describe"]:
         return dict(changed=False, service=service, api_status="OK", description=client.describe(service),
                     msg="Description of {0}; no action taken.".format(service))
-    results = [outcome.as_dict() for outcome in ensure_state_bulk(client, ids, params["state"], module.check_mode)]
-    if params["deviceids"] is None:
-        # One device: its keys at the top, and in results too, so that callers need not branch.
-        return dict(results[0], results=results)
-    summary = dict(changed=any(result["changed"] for result in results), service=service, results=results,
-                   msg=summarise(results))
-    if any(result.get("failed") for result in results):
-        summary["failed"] = True
-    return summary
+    results = [result.as_dict() for result in ensure_state_bulk(client, ids, params["state"], module.check_mode)]
+    return task_result(service, results, summarise_actions, single=params["deviceids"] is None)
 
 
 def build_module():

@@ -16,6 +16,9 @@ description:
     C(list_mav_threats).
   - N-sight documents neither the row element nor the fields of C(list_mav_threats). The module returns each row as
     the service gave it (every child element of C(<items>), values as text) and normalises nothing.
+  - Each device gets one entry in RV(results), in the order given. A device that cannot be read fails alone
+    (RV(results[].failed=true)); the other devices are still read, then the task fails. With O(deviceid), that
+    device's keys, its own RV(msg) among them, are also at the top level.
   - Runs on the controller; in a play about managed hosts, delegate it to C(localhost).
 author:
   - msp.antivirus contributors (@msp)
@@ -41,9 +44,15 @@ options:
     description:
       - Several device ids, read concurrently over one connection pool, at most 8 requests at a time, within the
         N-sight call budget (O(rate_limit)); a task that runs longer than 10 seconds prints its progress.
-      - Duplicates are dropped. The task fails if any device could not be read, after every other device was read.
-      - When one device fails in a way every call would repeat (wrong O(api_key) or O(server), service unreachable),
-        devices not yet started are skipped and reported failed instead of being sent.
+      - Duplicates are dropped. RV(results) holds one result per device, in this order; the task fails if any device
+        could not be read, after every other device was read.
+      - A device whose requests run out of retries (O(retries)) while other devices are read fails alone, and the
+        task goes on.
+      - "The task stops early only for a failure that every call would repeat: login failed (N-sight error 3, a wrong
+        O(api_key) or O(server)), HTTP 401 or 403, a TLS failure such as a bad certificate, a host name that does not
+        resolve, a refused connection; or when 16 devices in a row fail without an answer from the API (an outage: no
+        connection, no complete answer, or an HTTP error instead of the API's XML). The devices not yet read are then
+        reported failed with RV(results[].skipped=true)."
       - Mutually exclusive with O(deviceid).
     type: list
     elements: int
@@ -52,7 +61,7 @@ options:
       - The antivirus engine whose threats to read (the C(v) parameter).
       - V(auto) asks for Bitdefender threats (the API's default) first and for VIPRE threats only when none come
         back, as M(msp.antivirus.nsight_mav_scan_info) does for scans; a device without threats then costs two calls
-        and reads as RV(devices[].engine=null).
+        and reads as RV(results[].engine=null).
     type: str
     choices: [auto, bitdefender, vipre]
     default: auto
@@ -76,16 +85,39 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ threats.devices[0].rows | length }} threat(s)"
 
+- name: With deviceid, the device's keys are also at the top level, its own msg among them
+  ansible.builtin.debug:
+    msg: "{{ threats.msg }} Engine: {{ threats.engine }}; first row: {{ threats.rows | first | default('none') }}"
+
 - name: Read the threats of several Bitdefender devices, one call each
   msp.antivirus.nsight_mav_threat_info:
     deviceids: [123456, 123457]
     engine: bitdefender
   delegate_to: localhost
+
+- name: Read the threats of many devices; a device that cannot be read does not stop the others
+  msp.antivirus.nsight_mav_threat_info:
+    deviceids: "{{ nsight_deviceids }}"
+  delegate_to: localhost
+  run_once: true
+  register: bulk_threats
+  ignore_errors: true
+
+- name: List the devices that could not be read
+  ansible.builtin.debug:
+    msg: "{{ bulk_threats.results | selectattr('failed', 'defined') | map(attribute='deviceid') | list }}"
+
+- name: List the devices with any threat
+  ansible.builtin.debug:
+    msg: "{{ bulk_threats.results | selectattr('rows') | map(attribute='deviceid') | list }}"
 """
 
 RETURN = r"""
 msg:
-  description: How many devices were read, how many rows they gave, how many failed.
+  description:
+    - With O(deviceid), what was read for the device, or why it could not be read and what to check.
+    - With O(deviceids), how many devices were read, how many rows they gave, how many failed; each device's own
+      message is in RV(results[].msg).
   returned: always
   type: str
   sample: "list_mav_threats: 2 device(s) read, 3 row(s), 0 failed."
@@ -94,8 +126,57 @@ service:
   returned: always
   type: str
   sample: list_mav_threats
-devices:
-  description: One entry per device, in the order given.
+deviceid:
+  description: The device read.
+  returned: when O(deviceid) is given
+  type: int
+  sample: 123456
+engine:
+  description: As RV(results[].engine), for the one device.
+  returned: with O(deviceid)
+  type: str
+  sample: bitdefender
+rows:
+  description: As RV(results[].rows), for the one device; empty when it could not be read.
+  returned: with O(deviceid)
+  type: list
+  elements: dict
+  sample:
+    - name: Trojan.GenericKD.1234
+      file: C:\Users\Public\invoice.exe
+api_status:
+  description: V(FAIL) when N-sight answered the read with C(FAIL) or an C(<error>).
+  returned: with O(deviceid), when N-sight answered C(FAIL) or an C(<error>)
+  type: str
+  sample: FAIL
+api_code:
+  description: The N-sight error code of an C(<error>) answer (3 login failed, 4 invalid parameter, 5 missing
+    parameter).
+  returned: with O(deviceid), when N-sight answered an C(<error>)
+  type: int
+  sample: 4
+http_status:
+  description: The HTTP status N-sight answered instead of 200, such as 403 (a web application firewall) or 503.
+  returned: with O(deviceid), when N-sight answered an HTTP error status or a redirect
+  type: int
+  sample: 403
+transport_error:
+  description:
+    - How the request failed when the device could not be read without any answer, one of V(tls), V(dns),
+      V(refused), V(timeout), V(reset), V(body) or V(other); see RV(results[].transport_error).
+  returned: with O(deviceid), when the device failed without any answer
+  type: str
+  sample: timeout
+url:
+  description: The URL of the request that failed, its API key redacted.
+  returned: with O(deviceid), when a request failed
+  type: str
+  sample: https://www.systemmonitor.us/api/?apikey=********&service=list_mav_threats&deviceid=123456
+results:
+  description:
+    - One result per device, in the order of O(deviceids), duplicates dropped.
+    - With O(deviceid), a list of that one device's result, whose keys are also at the top level, so that a playbook
+      reads RV(results) whichever option it uses.
   returned: always
   type: list
   elements: dict
@@ -105,43 +186,96 @@ devices:
       type: int
       returned: always
       sample: 123456
-    engine:
-      description: The engine whose threats these are, V(bitdefender) or V(vipre); null when O(engine=auto) found none.
+    service:
+      description: The service called, C(list_mav_threats).
       type: str
       returned: always
+      sample: list_mav_threats
+    changed:
+      description: Always false; the module only reads.
+      type: bool
+      returned: always
+      sample: false
+    msg:
+      description: How many rows were read for this device, or why it could not be read and what to check.
+      type: str
+      returned: always
+      sample: "list_mav_threats: 2 row(s) for device 123456 (bitdefender engine)."
+    failed:
+      description: Present and true when this device could not be read.
+      type: bool
+      returned: when this device failed
+      sample: true
+    skipped:
+      description:
+        - Present and true when this device was not read, because an earlier device failed in a way every call would
+          repeat, or 16 devices in a row failed without an answer from the API (see O(deviceids)). Such a device is
+          also RV(results[].failed), and its RV(results[].msg) gives the failure that stopped the task.
+      type: bool
+      returned: when this device was skipped
+      sample: true
+    engine:
+      description:
+        - The engine whose threats this is, V(bitdefender) or V(vipre); null when O(engine=auto) found none.
+        - For a device that could not be read, the engine of O(engine), null with O(engine=auto).
+      type: str
+      returned: unless this device was skipped
       sample: bitdefender
     rows:
       description:
         - Every row as the service gave it, a dict of the row's elements with their text; the fields are not
           documented by N-able.
         - A row that holds only text is given as a dict of one key, the row element's name, whose value is the text.
+        - Empty when this device could not be read.
       type: list
       elements: dict
-      returned: always
+      returned: unless this device was skipped
       sample:
         - name: Trojan.GenericKD.1234
           file: C:\Users\Public\invoice.exe
-    failed:
-      description: Present and true when this device could not be read.
-      type: bool
-      returned: when this device failed
-      sample: true
-    msg:
-      description: Why this device could not be read, and what to check.
+    transport_error:
+      description:
+        - How the request failed when this device could not be read without any answer, after its retries.
+        - V(tls) TLS failed (certificate verification and other handshake errors), V(dns) the host name does not
+          resolve, V(refused) connection refused, V(timeout) no complete answer within O(timeout), V(reset) the
+          connection was reset or closed without a complete answer, V(body) the answer could not be decoded,
+          V(other) anything else.
       type: str
-      returned: when this device failed
-      sample: "N-sight refused list_mav_threats with error 4 (Invalid value for parameter: deviceid). Check that ..."
+      returned: when this device failed without any answer
+      sample: reset
+    api_status:
+      description: V(FAIL) when N-sight answered the read with C(FAIL) or an C(<error>).
+      type: str
+      returned: when N-sight answered C(FAIL) or an C(<error>) for this device
+      sample: FAIL
     api_code:
       description: The N-sight error code (3 login failed, 4 invalid parameter, 5 missing parameter).
       type: int
       returned: when N-sight answered an C(<error>) for this device
       sample: 4
-    skipped:
-      description: Present and true when the device was not read, because an earlier device failed in a way every
-        call would repeat.
-      type: bool
-      returned: when the device was skipped
-      sample: true
+    http_status:
+      description: The HTTP status N-sight answered instead of 200.
+      type: int
+      returned: when N-sight answered an HTTP error status or a redirect
+      sample: 503
+    url:
+      description: The URL of the request that failed, its API key redacted.
+      type: str
+      returned: when a request for this device failed
+      sample: https://www.systemmonitor.us/api/?apikey=********&service=list_mav_threats&deviceid=123457
+devices:
+  description:
+    - Kept for compatibility with 1.0.0, the same list as RV(results).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - deviceid: 123456
+      service: list_mav_threats
+      changed: false
+      msg: "list_mav_threats: 0 row(s) for device 123456."
+      engine: null
+      rows: []
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -153,7 +287,8 @@ from ansible_collections.msp.antivirus.plugins.module_utils.arguments import (
     nsight_client_args,
 )
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import fail_on_missing_libraries, run_module
-from ansible_collections.msp.antivirus.plugins.module_utils.mav import ENGINE_VERSIONS, listing_result
+from ansible_collections.msp.antivirus.plugins.module_utils.mav_listings import listing_result
+from ansible_collections.msp.antivirus.plugins.module_utils.mav_scans import ENGINE_VERSIONS
 from ansible_collections.msp.antivirus.plugins.module_utils.nsight import NsightClient, missing_libraries
 
 SERVICE = "list_mav_threats"
@@ -161,8 +296,10 @@ SERVICE = "list_mav_threats"
 
 def run(module, client):
     """The threats of every device; ``failed=True`` when a device failed. Bad input fails before any API call."""
-    return listing_result(client, device_ids(module.params), module.params["engine"], SERVICE,
-                          lambda deviceid, version: client.list_mav_threats(deviceid, engine_version=version))
+    params = module.params
+    return listing_result(device_ids(params), params["engine"], SERVICE,
+                          lambda deviceid, version: client.list_mav_threats(deviceid, engine_version=version),
+                          single=params["deviceids"] is None)
 
 
 def build_module():

@@ -16,6 +16,13 @@ description:
     C(GET customers/groups), so that M(msp.antivirus.wfbss_scan) and M(msp.antivirus.wfbss_update) can be limited to
     some groups (their O(msp.antivirus.wfbss_scan#module:gids) option).
   - More than 10 O(cids) are asked for in several calls of at most 10 each, the limit the commands of the API take.
+  - Each customer gets one entry in RV(results), in the order given, with its groups. A call that fails fails its
+    customers only (RV(results[].failed=true)), and the next call is still made; the task fails when any call
+    failed, after the others were made, and still returns the groups it listed.
+  - "The calls stop early only for a failure that every call would repeat: HTTP 401 or 403 (check O(access_token),
+    O(secret_key) and the controller's clock), a TLS failure such as a bad certificate, a host name that does not
+    resolve, a refused connection; or when 16 calls in a row fail without an answer from the API (an outage). The
+    customers not asked for are then reported failed with RV(results[].skipped=true)."
   - Runs on the controller.
 author:
   - msp.antivirus contributors (@msp)
@@ -74,12 +81,116 @@ EXAMPLES = r"""
 
 RETURN = r"""
 msg:
-  description: How many groups of how many customers were listed, and the customer ids without any.
+  description:
+    - How many groups of how many customers were listed, and the customer ids without any.
+    - When a call failed, the first failure's message and what to check, followed by that count and how many
+      customers failed. Each customer's own message is in RV(results[].msg).
   returned: always
   type: str
   sample: 2 group(s) of 1 customer(s).
+results:
+  description:
+    - One result per customer, in the order of O(cids), duplicates dropped.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    cid:
+      description: The customer id, as given in O(cids).
+      type: str
+      returned: always
+      sample: 640FE47F-5118-4D79-8221-A35D0DE2EE2C
+    service:
+      description: The call made, C(customers/groups).
+      type: str
+      returned: always
+      sample: customers/groups
+    changed:
+      description: Always false; the module only reads.
+      type: bool
+      returned: always
+      sample: false
+    msg:
+      description: How many groups were listed for this customer, or why its call failed and what to check.
+      type: str
+      returned: always
+      sample: 2 group(s) of customer 640FE47F-5118-4D79-8221-A35D0DE2EE2C.
+    failed:
+      description: Present and true when the call that asked for this customer failed, or was not made.
+      type: bool
+      returned: when this customer failed
+      sample: true
+    skipped:
+      description:
+        - Present and true when this customer was not asked for, because an earlier call failed in a way every call
+          would repeat, or 16 calls in a row failed without an answer from the API. Such a customer is also
+          RV(results[].failed), and its RV(results[].msg) gives the failure that stopped the task.
+      type: bool
+      returned: when this customer was skipped
+      sample: true
+    found:
+      description: Whether an entry of the answer was about this customer; false for an unknown customer, or one the
+        key cannot see.
+      type: bool
+      returned: when the call that asked for this customer answered
+      sample: true
+    groups:
+      description: The customer's groups as the API gave them, each with the C(cid) of its customer; empty when
+        RV(results[].found=false).
+      type: list
+      elements: dict
+      returned: when the call that asked for this customer answered
+      contains:
+        cid:
+          description: The customer's id, as the API gave it.
+          type: str
+          returned: always
+          sample: 640FE47F-5118-4D79-8221-A35D0DE2EE2C
+        id:
+          description: The group id, for the O(msp.antivirus.wfbss_scan#module:gids) option.
+          type: str
+          returned: always
+          sample: 1F0D5B1C-6C1E-5E0B-9E43-3C3F6A5B2D10
+        name:
+          description: The group's name.
+          type: str
+          returned: always
+          sample: Servers (default)
+        type:
+          description: The group's type, as the API gives it (Trend Micro documents no values).
+          type: str
+          returned: always
+          sample: server
+    transport_error:
+      description:
+        - How the request failed when this customer's call failed without any answer, after its retries.
+        - V(tls) TLS failed (certificate verification and other handshake errors), V(dns) the host name does not
+          resolve, V(refused) connection refused, V(timeout) no complete answer within O(timeout), V(reset) the
+          connection was reset or closed without a complete answer, V(body) the answer could not be decoded,
+          V(other) anything else.
+      type: str
+      returned: when this customer's call failed without any answer
+      sample: reset
+    http_status:
+      description: The HTTP status WFBSS answered to this customer's call instead of 200.
+      type: int
+      returned: when WFBSS answered an HTTP error status or a redirect
+      sample: 401
+    error_subject:
+      description: The C(error_subject) of the WFBSS error answer, such as C(AuthenticationFailureSignature); null
+        when the answer has none.
+      type: str
+      returned: when WFBSS answered an HTTP error status
+      sample: AuthenticationFailureSignature
+    url:
+      description: The URL of the request that failed (it holds no secret).
+      type: str
+      returned: when this customer's call failed on a request
+      sample: "https://cspi.trendmicro.com/SMPI/v2.8/service/wfbss/api/customers/groups?cids=\
+        640FE47F-5118-4D79-8221-A35D0DE2EE2C"
 customers:
   description:
+    - Kept for compatibility with 1.0.0; RV(results) gives each customer's groups.
     - One entry per customer the API answered for, as the API gave it, in the order of its answers.
   returned: always
   type: list
@@ -112,7 +223,10 @@ customers:
           returned: always
           sample: server
 groups:
-  description: Every group of RV(customers), each with the C(cid) of its customer beside its own fields.
+  description:
+    - Kept for compatibility with 1.0.0; the groups of RV(results[].groups), one list.
+    - Every group of the customers listed, in the order of O(cids), each with the C(cid) of its customer beside its
+      own fields.
   returned: always
   type: list
   elements: dict
@@ -122,26 +236,56 @@ groups:
       name: Servers (default)
       type: server
 gids:
-  description: The ids of RV(groups), in order, ready for the O(msp.antivirus.wfbss_scan#module:gids) option.
+  description:
+    - Kept for compatibility with 1.0.0.
+    - The ids of RV(groups), in order, ready for the O(msp.antivirus.wfbss_scan#module:gids) option.
   returned: always
   type: list
   elements: str
   sample: [1F0D5B1C-6C1E-5E0B-9E43-3C3F6A5B2D10]
 not_found:
-  description: The O(cids) that no entry of the answer was about (unknown customers, or ones the key cannot see).
+  description:
+    - Kept for compatibility with 1.0.0; the customers of RV(results) with RV(results[].found=false).
+    - The O(cids) that no entry of the answer was about (unknown customers, or ones the key cannot see). A customer
+      whose call failed is not listed here.
   returned: always
   type: list
   elements: str
   sample: []
+http_status:
+  description: The HTTP status of the first failed call.
+  returned: when WFBSS answered the first failed call with an HTTP error status or a redirect
+  type: int
+  sample: 401
+error_subject:
+  description: The C(error_subject) of the first failed call's error answer, such as
+    C(AuthenticationFailureSignature); null when the answer has none.
+  returned: when WFBSS answered the first failed call with an HTTP error status
+  type: str
+  sample: AuthenticationFailureSignature
+url:
+  description: The URL of the first failed call's request (it holds no secret).
+  returned: when a call failed on a request
+  type: str
+  sample: "https://cspi.trendmicro.com/SMPI/v2.8/service/wfbss/api/customers/groups?cids=\
+    640FE47F-5118-4D79-8221-A35D0DE2EE2C"
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.msp.antivirus.plugins.module_utils.arguments import WFBSS_CONNECTION_ARGS, wfbss_client_args
-from ansible_collections.msp.antivirus.plugins.module_utils.errors import fail_on_missing_libraries, run_module
+from ansible_collections.msp.antivirus.plugins.module_utils.device_results import CustomerResult, StopRule
+from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
+    MspAntivirusError,
+    fail_on_missing_libraries,
+    failure_result,
+    run_module,
+)
 from ansible_collections.msp.antivirus.plugins.module_utils.http_client import missing_libraries
 from ansible_collections.msp.antivirus.plugins.module_utils.wfbss import WfbssClient
 from ansible_collections.msp.antivirus.plugins.module_utils.wfbss_commands import cid_batches
+
+SERVICE = "customers/groups"
 
 
 def validate(params):
@@ -149,25 +293,48 @@ def validate(params):
 
 
 def run(module, client):
-    """The groups of every customer, asked for 10 customers at a time; bad input fails before any API call."""
-    customers = []
+    """The groups of every customer, asked for 10 customers at a time; bad input fails before any API call. A call
+    that fails fails its customers only (``results``), unless the failure would repeat for every call."""
+    rule, customers, results, errors = StopRule(), [], [], []
     for cids in validate(module.params):
-        customers.extend(client.customer_groups(cids))
-    groups, answered = [], set()
-    for customer in customers:
-        cid = customer.get("id")
-        if isinstance(cid, str):
-            answered.add(cid.upper())
-        for group in customer.get("groups") or []:
-            if isinstance(group, dict):
-                groups.append(dict(group, cid=cid))
-    asked = [cid for cids in validate(module.params) for cid in cids]
-    not_found = [cid for cid in asked if cid.upper() not in answered]
-    gids = [group["id"] for group in groups if isinstance(group.get("id"), str) and group["id"]]
+        if rule.reason is not None:
+            results.extend(CustomerResult.skipped(cid, SERVICE, rule.reason).as_dict() for cid in cids)
+            continue
+        try:
+            answered = client.customer_groups(cids)
+        except MspAntivirusError as error:
+            errors.append(error)
+            failed = [CustomerResult.from_error(cid, SERVICE, error).as_dict() for cid in cids]
+            rule.record(failed[0])
+            results.extend(failed)
+            continue
+        customers.extend(answered)
+        results.extend(customer_result(cid, answered) for cid in cids)
+    groups = [group for result in results for group in result.get("groups", [])]
+    not_found = [result["cid"] for result in results if result.get("found") is False]
     msg = "{0} group(s) of {1} customer(s).".format(len(groups), len(customers))
     if not_found:
         msg += " No groups were listed for {0} customer id(s): {1}.".format(len(not_found), ", ".join(not_found))
-    return dict(changed=False, customers=customers, groups=groups, gids=gids, not_found=not_found, msg=msg)
+    result = dict(changed=False, customers=customers, groups=groups, not_found=not_found, results=results, msg=msg,
+                  gids=[group["id"] for group in groups if isinstance(group.get("id"), str) and group["id"]])
+    if errors:
+        # The first failure's message and details at the top, as the WFBSS commands give them.
+        result = failure_result(errors[0], **result)
+        result["msg"] += " {0} {1} customer(s) failed.".format(msg, sum(1 for item in results if item.get("failed")))
+    return result
+
+
+def customer_result(cid, answered):
+    """The result of one customer asked for: its groups (each with its cid), or ``found=false`` when no entry
+    of the answer was about it."""
+    customer = next((entry for entry in answered
+                     if isinstance(entry.get("id"), str) and entry["id"].upper() == cid.upper()), None)
+    if customer is None:
+        return CustomerResult(cid, SERVICE, found=False, groups=[],
+                              msg="No groups were listed for customer {0}.".format(cid)).as_dict()
+    groups = [dict(group, cid=customer["id"]) for group in customer.get("groups") or [] if isinstance(group, dict)]
+    return CustomerResult(cid, SERVICE, found=True, groups=groups,
+                          msg="{0} group(s) of customer {1}.".format(len(groups), cid)).as_dict()
 
 
 def build_module():

@@ -17,7 +17,15 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.msp.antivirus.plugins.module_utils.arguments import as_device_id
-from ansible_collections.msp.antivirus.plugins.module_utils.call_budget import CallBudget
+from ansible_collections.msp.antivirus.plugins.module_utils.call_budget import CallBudget, DeviceBudget
+from ansible_collections.msp.antivirus.plugins.module_utils.device_results import (
+    ItemResult,
+    StopRule,
+    skipped_reason,
+    summarise_actions,
+    summarise_listings,
+    task_result,
+)
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import MspAntivirusError
 from ansible_collections.msp.antivirus.plugins.module_utils.http_client import POOL_SIZE, clean_secret
 from ansible_collections.msp.antivirus.plugins.module_utils.nsight import DEFAULT_RATE_LIMIT, normalise_server
@@ -41,15 +49,23 @@ def merge_warnings(results):
 
 
 class DeviceBatchAction(ActionBase):
-    """Runs ``MODULE`` over ``deviceids`` in batches with progress lines.
-
-    Subclasses name the module and the list key of its result, and say how to merge and to
-    stop early (``merge``, ``stop_reason``, ``skipped``).
-    """
+    """Runs ``MODULE`` over ``deviceids`` in batches with progress lines, and merges the batches into the result
+    one run would have given (``task_result``). A subclass declares the module, its ``service``, its ``SUMMARY``,
+    the result keys it keeps for compatibility (``COMPAT_KEYS``, repeating ``results``) and the N-sight calls a
+    device may cost (``calls_per_device``). The batches stop early as StopRule says, the devices not sent reported
+    skipped as the module reports them."""
 
     MODULE = None
-    LIST_KEY = None
+    SUMMARY = staticmethod(summarise_actions)
+    COMPAT_KEYS = ()
     _supports_async = True
+
+    def service(self, args):
+        raise NotImplementedError
+
+    def calls_per_device(self, args):
+        """The most N-sight calls one device costs, for sizing batches to the call budget; 0 when none is sent."""
+        return 1
 
     def run(self, tmp=None, task_vars=None):
         result = super(DeviceBatchAction, self).run(tmp, task_vars)
@@ -58,40 +74,51 @@ class DeviceBatchAction(ActionBase):
         if ids is None:
             result.update(self._run_module(args, task_vars))
             return result
-        progress = Progress(self.MODULE, len(ids), self._budget(args), 2 if self._task.check_mode else 1)
-        results, merged = [], []
+        progress = Progress(self.MODULE, len(ids), self._budget(args))
+        answers, merged, rule = [], [], StopRule()
         size = POOL_SIZE
         while progress.done < len(ids):
             size = progress.fit(min(size, len(ids) - progress.done))
             batch = ids[progress.done:progress.done + size]
             started = time.monotonic()
             answer = self._run_module(dict(args, deviceids=batch), task_vars)
-            if self.LIST_KEY not in answer:
+            if "results" not in answer:
                 # Nothing per device to merge (an error that ends the task): end as one run would.
                 result.update(answer)
                 return result
-            results.append(answer)
-            merged.extend(answer[self.LIST_KEY])
-            reason = self.stop_reason(answer)
+            answers.append(answer)
+            merged.extend(answer["results"])
+            progress.record(answer["results"], time.monotonic() - started)
+            reason = self._stop_reason(rule, answer["results"])
             if reason is not None:
-                merged.extend(self.skipped(args, ids[progress.done + len(batch):], reason))
-            progress.record(answer[self.LIST_KEY], time.monotonic() - started)
-            if reason is not None:
+                service, not_sent = self.service(args), ids[len(merged):]
+                merged.extend(ItemResult.skipped(deviceid, service, reason).as_dict() for deviceid in not_sent)
                 break
             size = max(1, int(BATCH_SECONDS / max(progress.per_device, 0.001)))
-        result.update(self.merge(args, results, merged))
-        warnings = merge_warnings(results)
+        result.update(task_result(self.service(args), merged, self.SUMMARY,
+                                  **dict((key, merged) for key in self.COMPAT_KEYS)))
+        warnings = merge_warnings(answers)
         if warnings:
             result["warnings"] = warnings
-        invocation = results[0].get("invocation")
+        invocation = answers[0].get("invocation")
         if invocation:
             result["invocation"] = dict(invocation, module_args=dict(invocation["module_args"], deviceids=ids))
         return result
 
     @staticmethod
-    def _budget(args):
-        """The call budget the module will use, when the controller can tell (pacing on, server and
-        key known); None otherwise, and then the module alone paces itself."""
+    def _stop_reason(rule, results):
+        """Why later batches must not be sent: the rule, fed the batch's results in order, or the module's own
+        stop within the batch (its skipped devices)."""
+        for item in results:
+            rule.record(item)
+            if item.get("skipped"):
+                return skipped_reason(item)
+        return rule.reason
+
+    def _budget(self, args):
+        """The call budget the module will use, counted in devices, when the controller can tell (pacing on,
+        server and key known, calls sent); None otherwise, and then the module alone paces itself."""
+        calls = self.calls_per_device(args)
         rate_limit = args.get("rate_limit")
         if rate_limit in (None, ""):
             rate_limit = os.environ.get("NSIGHT_RATE_LIMIT", "").strip() or DEFAULT_RATE_LIMIT
@@ -99,11 +126,12 @@ class DeviceBatchAction(ActionBase):
         api_key = args.get("api_key") or os.environ.get("NSIGHT_API_KEY")
         try:
             rate_limit = int(rate_limit)
-            if rate_limit <= 0 or not server or not api_key:
+            if rate_limit <= 0 or not server or not api_key or calls <= 0:
                 return None
-            return CallBudget(rate_limit, normalise_server(server), clean_secret(api_key, "api_key", "the key"))
+            budget = CallBudget(rate_limit, normalise_server(server), clean_secret(api_key, "api_key", "the key"))
         except (TypeError, ValueError, MspAntivirusError):
             return None  # the module refuses the value, with its own message
+        return DeviceBudget(budget, calls)
 
     def _batchable_ids(self, args):
         """The device ids to spread over batches, or None to run the module once as it is."""
@@ -120,27 +148,32 @@ class DeviceBatchAction(ActionBase):
         return self._execute_module(module_name=self.MODULE, module_args=args, task_vars=task_vars,
                                     wrap_async=bool(self._task.async_val))
 
-    def merge(self, args, results, merged):
-        raise NotImplementedError
 
-    def stop_reason(self, answer):
-        """Why later batches must not be sent (a failure every call would repeat), or None."""
-        return None
+class DeviceListingAction(DeviceBatchAction):
+    """The batching action of the MAV listing modules (scans, threats, quarantine): read-only, ``devices`` kept
+    beside ``results`` as 1.0.0 returned it, a device read twice when its engine is to be found."""
 
-    def skipped(self, args, ids, reason):
-        """Per-device entries for the devices not sent after ``stop_reason``."""
-        return []
+    SERVICE = None
+    SUMMARY = staticmethod(summarise_listings)
+    COMPAT_KEYS = ("devices",)
+
+    def service(self, args):
+        return self.SERVICE
+
+    def calls_per_device(self, args):
+        # engine=auto reads a device twice when the default engine (Bitdefender) shows nothing.
+        return 2 if args.get("engine") in (None, "", "auto") else 1
 
 
 class Progress:
     """Counts what the batches did, sizes the next batch to what the call budget lets through, and
     prints a line once the task has run for QUIET_SECONDS."""
 
-    def __init__(self, module, total, budget, calls_per_device):
+    def __init__(self, module, total, budget):
         self.module = module
         self.total = total
+        # Counted in devices (a DeviceBudget), or None when the controller cannot tell it.
         self.budget = budget
-        self.calls_per_device = calls_per_device
         self.started = time.monotonic()
         self.done = self.changed = self.failed = 0
         # The fastest a device went: how long each would take without waiting for the budget.
@@ -152,7 +185,7 @@ class Progress:
         if self.budget is None:
             return size
         while True:
-            free = self.budget.free_slots(BATCH_SECONDS) // self.calls_per_device
+            free = self.budget.free_slots(BATCH_SECONDS)
             if free > 0:
                 return max(1, min(size, free))
             self.show()
@@ -170,7 +203,7 @@ class Progress:
         left = self.total - self.done
         estimate = left * (self.per_device if self.per_device != float("inf") else 0)
         if self.budget is not None:
-            estimate = max(estimate, self.budget.seconds_until(left * self.calls_per_device))
+            estimate = max(estimate, self.budget.seconds_until(left))
         return estimate
 
     def show(self):

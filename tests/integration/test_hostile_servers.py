@@ -102,17 +102,31 @@ def test_lost_answer_by_timeout_is_settled(emulator, run_playbook):
     assert time.monotonic() - started < 30
 
 
-def test_every_answer_lost_is_uncertain(emulator, run_playbook, assert_no_secrets):
+def test_every_answer_lost_is_settled_by_one_read(emulator, run_playbook, assert_no_secrets):
+    # Every pause acts and loses its answer: one read afterwards shows the scan paused, so the pause is a change.
     emulator.server.add_fault(kind="lost", api="nsight", service="mav_scan_pause", count=0)
     run = run_playbook([
         scan_task("Pause, always lost", deviceid=1001, state="paused", retries=1),
         scan_task("Bulk, always lost", deviceids=[1002], state="paused", retries=1),
     ], verbosity=4).assert_rc(0)
-    single = failed_result(run, "Pause, always lost", "Could not reach N-sight", "2 attempt(s)",
-                           "may be paused by this task")
-    assert single["uncertain"] is True
+    single = run.result("Pause, always lost")
     bulk = run.result("Bulk, always lost")["results"][0]
-    assert bulk["uncertain"] is True and bulk["failed"] is True
+    for result in (single, bulk):
+        assert result["changed"] is True and "failed" not in result and "uncertain" not in result, result
+        assert "every answer to mav_scan_pause was lost" in result["msg"] and "2 attempt(s)" in result["msg"]
+        assert result["scan_state"] == "paused"
+    assert newest_state(emulator, 1001) == newest_state(emulator, 1002) == "paused"
+    assert_no_secrets(run.output, run.results, run.files_text())
+
+
+def test_every_answer_lost_and_the_scan_unreadable_is_uncertain(emulator, run_playbook, assert_no_secrets):
+    emulator.server.add_fault(kind="lost", api="nsight", service="mav_scan_pause", count=0)
+    emulator.server.add_fault(kind="drop", api="nsight", service="list_mav_scans", count=0)
+    run = run_playbook([scan_task("Pause, always lost", deviceid=1001, state="paused", retries=1)],
+                       verbosity=4).assert_rc(0)
+    single = failed_result(run, "Pause, always lost", "Device 1001: ", "2 attempt(s)", "may be paused by this task",
+                           "Reading the scan afterwards failed too")
+    assert single["uncertain"] is True and single["transport_error"] == "reset"
     assert newest_state(emulator, 1001) == "paused"
     assert_no_secrets(run.output, run.results, run.files_text())
 
@@ -161,7 +175,7 @@ def test_unbounded_and_slow_bodies_fail_clearly_and_soon(emulator, run_playbook,
         ("Huge FAIL", dict(kind="huge", size=20 * 1024 * 1024), "larger than 16 MiB"),
         ("Gzip bomb", dict(kind="gzip_bomb", size=1024 * 1024 * 1024), "larger than 16 MiB (after decompression)"),
         ("Endless", dict(kind="endless"), ""),
-        ("Drip", dict(kind="drip", delay=0.5), "no complete answer within 2 s"),
+        ("Drip", dict(kind="drip", delay=0.5), "No complete answer within 2 s"),
     ]
     tasks = []
     for name, fault, _fragment in faults:

@@ -66,7 +66,10 @@ def test_quarantine_of_a_vipre_device_and_an_engine_given(emulator, run_playbook
     ]).assert_rc(0)
     assert run.result("Auto")["devices"][0]["engine"] == "vipre"
     assert len(run.result("Auto")["devices"][0]["rows"]) == 1
-    assert run.result("Forced")["devices"] == [{"deviceid": 1002, "engine": "bitdefender", "rows": []}]
+    forced = run.result("Forced")
+    assert forced["devices"] == forced["results"] == [{
+        "deviceid": 1002, "service": "list_mav_quarantine", "changed": False, "engine": "bitdefender", "rows": [],
+        "msg": "list_mav_quarantine: 0 row(s) for device 1002 (bitdefender engine)."}]
     assert reads(emulator, "list_mav_quarantine") == [("1002", None), ("1002", "1"), ("1002", "2")]
 
 
@@ -117,8 +120,9 @@ def test_faults_retried_and_bad_bodies_clear(emulator, run_playbook):
                         task(QUARANTINE, "Malformed", deviceid=1001, ignore_errors=True)])
     run.assert_rc(0)
     assert len(run.result("Retried")["devices"][0]["rows"]) == 2
-    failed = failed_result(run, "Malformed", "1 failed")
-    assert "not acceptable XML" in failed["devices"][0]["msg"]
+    # One device: its own message at the top, naming it and saying why.
+    failed = failed_result(run, "Malformed", "Device 1001: ", "not acceptable XML")
+    assert failed["deviceid"] == 1001 and failed["devices"] == failed["results"]
 
 
 BAD_INPUT = [

@@ -338,7 +338,8 @@ def test_dropped_connection_is_not_sent_again(emulator, run_playbook, assert_no_
     run = run_playbook([reset_task("Always dropped", ignore_errors=True, type="counter", cids=[ACME_CORP],
                                    retries=3)], verbosity=4)
     run.assert_rc(0)
-    result = failed_result(run, "Always dropped", "Could not reach WFBSS", "1 attempt(s)", "not sent again")
+    result = failed_result(run, "Always dropped", "Connection closed without an answer", "1 attempt(s)",
+                           "not sent again")
     assert result["unconfirmed"] == [ACME_CORP] and result["not_reset"] == []
     assert result["changed"] is True
     assert [(call["status"], call["fault"]) for call in wfbss_calls(emulator)] == [(None, "drop")]
@@ -347,7 +348,8 @@ def test_dropped_connection_is_not_sent_again(emulator, run_playbook, assert_no_
 
 def test_failure_in_second_of_three_commands(emulator, run_playbook, assert_no_secrets):
     cids = seed_cids(emulator, 23)
-    # The first command passes a no-delay latency fault; the second takes the error; the third is never sent.
+    # The first command passes a no-delay latency fault; the second takes the error and fails its ten customers
+    # alone; the third is still sent.
     emulator.server.add_fault(api="wfbss", service="commands/reset", kind="latency", delay=0)
     emulator.server.add_fault(api="wfbss", service="commands/reset", kind="status", status=500,
                               subject="InternalError", message="Task queue unavailable")
@@ -356,18 +358,18 @@ def test_failure_in_second_of_three_commands(emulator, run_playbook, assert_no_s
     run.assert_rc(0)
 
     result = failed_result(run, "Reset 23", "HTTP 500 InternalError", "Task queue unavailable",
-                           "1 of 3 command(s) were sent before this one")
+                           "Of 3 command(s), 2 created a task, 1 failed and 0 were not sent.")
     assert result["changed"] is True
     assert result["http_status"] == 500 and result["error_subject"] == "InternalError"
     assert result["batches"] == [cids[:10], cids[10:20], cids[20:]]
-    assert len(result["tasks"]) == 1
-    assert result["tasks"][0]["cids"] == cids[:10]
-    assert result["not_reset"] == cids[10:]
-    assert len(result["not_reset"]) == 13
+    assert [task["cids"] for task in result["tasks"]] == [cids[:10], cids[20:]]
+    assert result["not_reset"] == cids[10:20]
+    assert [(item["cid"], item.get("failed", False)) for item in result["results"]] == [
+        (cid, cid in cids[10:20]) for cid in cids]
 
     calls = wfbss_calls(emulator)
     assert [(call["params"]["cids"], call["status"]) for call in calls] == [
-        (",".join(cids[:10]), 200), (",".join(cids[10:20]), 500)]
+        (",".join(cids[:10]), 200), (",".join(cids[10:20]), 500), (",".join(cids[20:]), 200)]
     assert_tasks_match_emulator(emulator, result["tasks"], "counter", None)
     assert_no_secrets(run.stdout, run.stderr, run.results, run.files_text())
 

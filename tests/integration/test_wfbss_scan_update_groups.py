@@ -96,15 +96,19 @@ def test_failure_of_the_second_command_and_a_lost_answer(emulator, run_playbook,
     ], verbosity=4)
     run.assert_rc(0)
     scan = failed_result(run, "Scan", "HTTP 500 InternalError", "Task queue unavailable",
-                         "1 of 3 command(s) were sent before this one")
+                         "Of 3 command(s), 2 created a task, 1 failed and 0 were not sent.")
     assert scan["changed"] is True
-    assert [item["cids"] for item in scan["tasks"]] == [cids[:10]]
-    assert scan["not_sent"] == cids[10:] and "unconfirmed" not in scan
-    update = failed_result(run, "Update", "Could not reach WFBSS", "not sent again")
+    # The failed command failed its ten customers only: the third command was still sent.
+    assert [item["cids"] for item in scan["tasks"]] == [cids[:10], cids[20:]]
+    assert scan["not_sent"] == cids[10:20] and "unconfirmed" not in scan
+    assert [item["cid"] for item in scan["results"] if item.get("failed")] == cids[10:20]
+    assert [item["cid"] for item in scan["results"]] == cids
+    update = failed_result(run, "Update", "Connection closed without an answer", "not sent again")
     assert update["unconfirmed"] == [ACME_CORP] and update["not_sent"] == [] and update["changed"] is True
+    assert update["results"][0]["uncertain"] is True
     # The dropped command was not sent again.
     assert [(call["service"], call["status"]) for call in wfbss_calls(emulator)] == [
-        ("commands/scan", 200), ("commands/scan", 500), ("commands/update", None)]
+        ("commands/scan", 200), ("commands/scan", 500), ("commands/scan", 200), ("commands/update", None)]
     assert wfbss_calls(emulator)[-1]["fault"] == "drop"
     assert_no_secrets(run.output, run.results, run.files_text())
 

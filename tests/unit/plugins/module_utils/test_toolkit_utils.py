@@ -11,7 +11,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.msp.antivirus.plugins.module_utils import mav, wfbss_commands
+from ansible_collections.msp.antivirus.plugins.module_utils import mav_scans, wfbss_commands
 from ansible_collections.msp.antivirus.plugins.module_utils.call_budget import DeviceBudget
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import InvalidOptionError, TransportError
 
@@ -45,15 +45,15 @@ def test_find_engine_asks_bitdefender_then_vipre_and_stops_at_rows():
         asked.append(version)
         return ["row"] if version == 1 else []
 
-    assert mav.find_engine(fetch) == ("vipre", ["row"])
+    assert mav_scans.find_engine(fetch) == ("vipre", ["row"])
     assert asked == [None, 1]
     asked[:] = []
-    assert mav.find_engine(fetch, "bitdefender") == ("bitdefender", [])
+    assert mav_scans.find_engine(fetch, "bitdefender") == ("bitdefender", [])
     assert asked == [2]
 
 
 def test_find_engine_without_rows_anywhere():
-    assert mav.find_engine(lambda version: []) == (None, [])
+    assert mav_scans.find_engine(lambda version: []) == (None, [])
 
 
 @pytest.mark.parametrize("gids, expected", [(None, None), (["G1", " G2 ", "G1"], ["G1", "G2"])])
@@ -78,13 +78,16 @@ def test_send_commands_reports_under_the_key_given():
         return {"id": "t{0}".format(len(sent)), "status": "PENDING"}
 
     batches = wfbss_commands.cid_batches(["C{0}".format(index) for index in range(25)])
-    result = wfbss_commands.send_commands(batches, send, "3 x.", not_sent_key="not_scanned")
+    result = wfbss_commands.send_commands(batches, send, "commands/scan", "3 x.", not_sent_key="not_scanned")
     assert result["failed"] is True and result["changed"] is True
-    assert result["not_scanned"] == batches[1] + batches[2]
-    assert result["tasks"] == [{"id": "t1", "status": "PENDING", "cids": batches[0]}]
-    assert result["msg"] == "Could not reach WFBSS. 1 of 3 command(s) were sent before this one."
+    assert result["not_scanned"] == batches[1]
+    assert result["tasks"] == [{"id": "t1", "status": "PENDING", "cids": batches[0]},
+                               {"id": "t3", "status": "PENDING", "cids": batches[2]}]
+    assert result["msg"] == "Could not reach WFBSS. Of 3 command(s), 2 created a task, 1 failed and 0 were not sent."
 
 
 def test_send_commands_in_check_mode_calls_nothing():
-    result = wfbss_commands.send_commands([["A"]], lambda cids: pytest.fail("sent"), "1 x.", check_mode=True)
-    assert result == {"changed": True, "tasks": [], "batches": [["A"]], "msg": "Would send 1 x."}
+    result = wfbss_commands.send_commands([["A"]], lambda cids: pytest.fail("sent"), "commands/scan", "1 x.",
+                                          check_mode=True)
+    assert result == {"changed": True, "tasks": [], "batches": [["A"]], "msg": "Would send 1 x.", "results": [
+        {"cid": "A", "service": "commands/scan", "changed": True, "msg": "Would send commands/scan for customer A."}]}

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import pytest
 
-from ansible_collections.msp.antivirus.plugins.module_utils import mav
+from ansible_collections.msp.antivirus.plugins.module_utils import mav_definitions
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
     InvalidOptionError,
     NsightApiError,
@@ -172,10 +172,11 @@ def test_bulk_failure_of_one_device_fails_the_task_after_the_others():
 
 def test_bulk_failure_every_call_would_repeat_skips_the_rest():
     client = FakeMavClient(DEVICES, failures={(SERVICE, None): NsightApiError("Login failed.", api_code=3)})
-    outcomes = mav.update_definitions_bulk(client, [1, 2, 3], workers=1)
+    outcomes = mav_definitions.update_definitions_bulk(client, [1, 2, 3], workers=1)
     assert [outcome.as_dict().get("skipped", False) for outcome in outcomes] == [False, True, True]
     assert all(outcome.failed for outcome in outcomes)
-    assert outcomes[1].msg == "Skipped device 2" + mav.SKIPPED_BECAUSE + "Login failed."
+    assert outcomes[1].msg == ("Skipped device 2: an earlier item failed in a way every call would repeat: "
+                               "Device 1: Login failed.")
     assert len(actions(client)) == 1
 
 

@@ -8,7 +8,6 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.msp.antivirus.plugins.module_utils.errors import NsightApiError
 from ansible_collections.msp.antivirus.plugins.modules import nsight_mav_scan_info
 from ansible_collections.msp.antivirus.tests.unit.helpers.fake_nsight import API_KEY, FakeNsight
 from ansible_collections.msp.antivirus.tests.unit.helpers.module_runner import nsight_module_runner, nsight_run_runner
@@ -38,9 +37,11 @@ def act(nsight):
 
 def test_reads_each_device_finding_its_engine(nsight, act):
     result = act(deviceids=[202, 201, 203, 202])
-    assert sorted(result) == ["changed", "devices"]
-    assert result["changed"] is False
-    devices = result["devices"]
+    assert sorted(result) == ["changed", "devices", "msg", "results", "service"]
+    assert result["changed"] is False and result["service"] == "list_mav_scans"
+    assert result["msg"] == "list_mav_scans: 3 device(s) read, 3 row(s), 0 failed."
+    devices = result["results"]
+    assert result["devices"] == devices  # kept for compatibility with 1.0.0
     assert [device["deviceid"] for device in devices] == [202, 201, 203]
     assert [(device["engine"], device["state"]) for device in devices] == [
         ("vipre", "running"), ("bitdefender", "paused"), (None, "none")]
@@ -94,10 +95,13 @@ def test_bad_input_fails_without_any_request(nsight, run, args, fragment):
     assert nsight.requests == []
 
 
-def test_unknown_device_is_raised_by_run(nsight, act):
-    with pytest.raises(NsightApiError) as raised:
-        act(deviceids=[201, 999])
-    assert raised.value.details["api_code"] == 4
+def test_unknown_device_fails_alone(nsight, act):
+    result = act(deviceids=[201, 999])
+    assert result["failed"] is True
+    known, unknown = result["results"]
+    assert "failed" not in known and known["state"] == "paused"
+    assert unknown["failed"] is True and unknown["api_code"] == 4 and unknown["deviceid"] == 999
+    assert result["msg"] == "list_mav_scans: 1 device(s) read, 2 row(s), 1 failed."
 
 
 def test_unknown_device_fails_with_api_code(nsight, run):

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import pytest
 
-from ansible_collections.msp.antivirus.plugins.module_utils import mav
+from ansible_collections.msp.antivirus.plugins.module_utils import mav_listings
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
     InvalidOptionError,
     NsightApiError,
@@ -69,8 +69,10 @@ def test_rows_raw_per_device_engine_found_as_for_scans(listing):
 
 def test_threat_rows_are_the_services_own():
     result = run(nsight_mav_threat_info, FakeMavClient(DEVICES), deviceid=2)
-    assert result["devices"] == [{"deviceid": 2, "engine": "vipre", "rows": [VIPRE_THREAT]}]
-    assert result["msg"] == "list_mav_threats: 1 device(s) read, 1 row(s), 0 failed."
+    device = {"deviceid": 2, "service": "list_mav_threats", "changed": False, "engine": "vipre",
+              "rows": [VIPRE_THREAT], "msg": "list_mav_threats: 1 row(s) for device 2 (vipre engine)."}
+    # One device: its keys and its own message at the top, and in results (and devices, as 1.0.0 gave it).
+    assert result == dict(device, results=[device], devices=[device])
 
 
 @pytest.mark.parametrize("items, api_items, rows", [
@@ -117,12 +119,16 @@ def test_a_device_that_fails_fails_the_task_after_the_others(listing):
 
 def test_a_failure_every_call_would_repeat_skips_the_rest(listing):
     module, service = listing
-    client = FakeMavClient(DEVICES, failures={(service, None): TransportError("Could not reach N-sight.")})
-    listings = mav.read_listing_bulk(client, [1, 2, 3], service, lambda deviceid, version: client.list_mav_threats(
+    refused = TransportError("Connection refused by N-sight.")
+    refused.cause = "refused"
+    client = FakeMavClient(DEVICES, failures={(service, None): refused})
+    result = mav_listings.listing_result([1, 2, 3], "auto", service, lambda deviceid, version: client.list_mav_threats(
         deviceid, version) if service == "list_mav_threats" else client.list_mav_quarantine(deviceid, "ALL", version),
         workers=1)
-    assert [listing_.as_dict().get("skipped", False) for listing_ in listings] == [False, True, True]
-    assert listings[2].msg == "Skipped device 3" + mav.SKIPPED_BECAUSE + "Could not reach N-sight."
+    assert [device.get("skipped", False) for device in result["results"]] == [False, True, True]
+    assert result["results"][2]["msg"] == ("Skipped device 3: an earlier item failed in a way every call would "
+                                           "repeat: Device 1: Connection refused by N-sight.")
+    assert result["devices"] == result["results"]
     assert len(client.calls) == 1
 
 
@@ -130,7 +136,7 @@ def test_a_bad_answer_is_a_failure_of_that_device(listing):
     module, service = listing
     client = FakeMavClient(DEVICES, failures={(service, 1): ResponseParseError("N-sight answered oddly.")})
     result = run(module, client, deviceid=1)
-    assert result["failed"] is True and result["devices"][0]["msg"] == "N-sight answered oddly."
+    assert result["failed"] is True and result["devices"][0]["msg"] == "Device 1: N-sight answered oddly."
 
 
 @pytest.mark.parametrize("args, message", [
@@ -181,7 +187,9 @@ def test_main_empty_items_then_vipre(local_server, main, listing):
     local_server.script(Reply(body=ENVELOPE.format("<items />")),
                         Reply(body=ENVELOPE.format("<items><row><name>V</name></row></items>")))
     result = main(deviceid=7)
-    assert result["devices"] == [{"deviceid": 7, "engine": "vipre", "rows": [{"name": "V"}]}]
+    assert result["devices"] == result["results"] == [{
+        "deviceid": 7, "service": service, "changed": False, "engine": "vipre", "rows": [{"name": "V"}],
+        "msg": "{0}: 1 row(s) for device 7 (vipre engine).".format(service)}]
     assert [request.param("v") for request in local_server.requests] == [None, "1"]
 
 

@@ -11,7 +11,11 @@ from urllib.parse import quote
 
 import pytest
 
-from ansible_collections.msp.antivirus.plugins.module_utils.errors import InvalidOptionError, WfbssApiError
+from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
+    InvalidOptionError,
+    TransportError,
+    WfbssApiError,
+)
 from ansible_collections.msp.antivirus.plugins.modules import wfbss_group_info
 from ansible_collections.msp.antivirus.tests.unit.helpers.local_http import Reply
 from ansible_collections.msp.antivirus.tests.unit.helpers.module_runner import ansible_module, module_runner
@@ -30,15 +34,18 @@ def groups_of(cid):
 class FakeWfbss:
     warnings = []
 
-    def __init__(self, known=None, error=None):
+    def __init__(self, known=None, error=None, errors=None):
         self.known = known
         self.error = error
+        # {call index: error}: the calls that fail, the others answer.
+        self.errors = errors or {}
         self.asked = []
 
     def customer_groups(self, cids):
         self.asked.append(list(cids))
-        if self.error is not None:
-            raise self.error
+        error = self.errors.get(len(self.asked) - 1, self.error)
+        if error is not None:
+            raise error
         return [{"id": cid, "groups": groups_of(cid)} for cid in cids if self.known is None or cid in self.known]
 
     def close(self):
@@ -78,10 +85,34 @@ def test_customers_left_out_of_the_answer_are_not_found():
     assert "failed" not in result
 
 
-def test_errors_are_raised_for_run_module():
+def test_a_failed_call_fails_its_customers_with_the_first_failure_at_the_top():
     error = WfbssApiError("WFBSS answered HTTP 401 ...", http_status=401)
-    with pytest.raises(WfbssApiError):
-        run(FakeWfbss(error=error), cids=["A"])
+    result = run(FakeWfbss(error=error), cids=["A", "B"])
+    assert result["failed"] is True and result["http_status"] == 401
+    assert result["msg"].startswith("WFBSS answered HTTP 401 ...")
+    assert [(item["cid"], item["failed"], item["http_status"]) for item in result["results"]] == [
+        ("A", True, 401), ("B", True, 401)]
+
+
+def test_a_call_that_fails_by_transport_fails_only_its_customers():
+    cids = ["C{0:02d}".format(number) for number in range(23)]
+    client = FakeWfbss(errors={1: TransportError("Connection reset for WFBSS at https://x/.")})
+    result = run(client, cids=cids)
+    assert len(client.asked) == 3
+    assert result["failed"] is True and result["msg"].startswith("Connection reset")
+    failed = [item["cid"] for item in result["results"] if item.get("failed")]
+    assert failed == cids[10:20]
+    assert len(result["customers"]) == 13 and result["not_found"] == []
+
+
+def test_a_failure_every_call_would_repeat_skips_the_calls_after_it():
+    cids = ["C{0:02d}".format(number) for number in range(23)]
+    client = FakeWfbss(errors={0: WfbssApiError("WFBSS answered HTTP 401.", http_status=401)})
+    result = run(client, cids=cids)
+    assert len(client.asked) == 1
+    assert all(item["failed"] for item in result["results"])
+    assert [item["cid"] for item in result["results"] if item.get("skipped")] == cids[10:]
+    assert "WFBSS answered HTTP 401." in result["results"][-1]["msg"]
 
 
 @pytest.mark.parametrize("cids, message", [([], "cids is empty"), (["A,B"], "cids must be single")])

@@ -85,6 +85,10 @@ def test_cids_are_sent_in_commands_of_at_most_ten(count, sizes):
     client = FakeWfbss()
     result = run(client, type="counter", cids=cids)
     assert client.commands == [("counter", batch, None) for batch in expected]
+    tasks = [task for index, batch in enumerate(expected) for task in ["task-{0}".format(index + 1)] * len(batch)]
+    assert result.pop("results") == [
+        {"cid": cid, "service": "commands/reset", "changed": True, "task": {"id": task, "status": "PENDING"},
+         "msg": "Sent commands/reset for customer {0}: task {1}.".format(cid, task)} for cid, task in zip(cids, tasks)]
     assert result == {
         "changed": True,
         "batches": expected,
@@ -160,6 +164,9 @@ def test_check_mode_sends_nothing_and_reports_the_batches():
     cids = cids_of(21)
     result = run(client, check_mode=True, type="livestatus", cids=cids, events=["wtp_incidents"])
     assert client.commands == []
+    assert result.pop("results") == [
+        {"cid": cid, "service": "commands/reset", "changed": True,
+         "msg": "Would send commands/reset for customer {0}.".format(cid)} for cid in cids]
     assert result == {
         "changed": True,
         "tasks": [],
@@ -180,21 +187,27 @@ def api_error(status=500):
                          http_status=status, error_subject="InternalError", url="http://wfbss/commands/reset")
 
 
-def test_failure_of_a_later_command_reports_tasks_created_and_not_reset():
+def test_failure_of_a_command_fails_its_customers_and_the_next_is_sent():
     cids = cids_of(21)
     error = api_error()
     client = FakeWfbss(failures={1: error})
     result = run(client, type="counter", cids=cids)
-    # The third command is not sent after the second failed.
-    assert client.commands == [("counter", cids[:10], None), ("counter", cids[10:20], None)]
+    # An HTTP 500 that outlasted the retries is about that command: the third is still sent.
+    assert client.commands == [("counter", cids[:10], None), ("counter", cids[10:20], None),
+                               ("counter", cids[20:], None)]
+    results = result.pop("results")
+    assert [item["cid"] for item in results] == cids
+    assert [item["cid"] for item in results if item.get("failed")] == cids[10:20]
+    assert results[10]["http_status"] == 500 and results[10]["msg"] == "Customer CID-10: " + error.message
     assert result == {
         "failed": True,
         "changed": True,
         "batches": [cids[:10], cids[10:20], cids[20:]],
-        "tasks": [{"id": "task-1", "status": "PENDING", "cids": cids[:10]}],
-        "not_reset": cids[10:],
+        "tasks": [{"id": "task-1", "status": "PENDING", "cids": cids[:10]},
+                  {"id": "task-3", "status": "PENDING", "cids": cids[20:]}],
+        "not_reset": cids[10:20],
         "msg": "WFBSS answered HTTP 500 to POST commands/reset: boom. Next: retry later. "
-               "1 of 3 command(s) were sent before this one.",
+               "Of 3 command(s), 2 created a task, 1 failed and 0 were not sent.",
         "http_status": 500,
         "error_subject": "InternalError",
         "url": "http://wfbss/commands/reset",
@@ -214,12 +227,17 @@ def test_failure_of_the_first_command_changes_nothing():
     assert result["not_reset"] == cids
     assert "unconfirmed" not in result
     assert result["http_status"] == 401
-    assert result["msg"].endswith(" 0 of 2 command(s) were sent before this one.")
+    # HTTP 401 would be the answer to every command: the second is not sent, its customers are skipped.
+    assert [item["cid"] for item in result["results"] if item.get("skipped")] == cids[10:]
+    assert result["msg"].endswith(" Of 2 command(s), 0 created a task, 1 failed and 1 were not sent.")
 
 
 def test_failure_of_a_single_command_has_no_count_in_its_message():
     client = FakeWfbss(failures={0: ResponseParseError("WFBSS answered commands/reset without the task.")})
     result = run(client, type="counter", cids=[ACME])
+    assert result.pop("results") == [{"cid": ACME, "service": "commands/reset", "changed": False, "failed": True,
+                                      "msg": "Customer {0}: WFBSS answered commands/reset without the task.".format(
+                                          ACME)}]
     assert result == {
         "failed": True,
         "changed": False,
@@ -240,14 +258,16 @@ def test_lost_answer_is_unconfirmed_not_reset():
     cids = cids_of(25)
     client = FakeWfbss(failures={1: lost_answer()})
     result = run(client, type="counter", cids=cids)
-    assert len(client.commands) == 2
+    assert len(client.commands) == 3
     assert result["failed"] is True
     assert result["changed"] is True
-    assert result["tasks"] == [{"id": "task-1", "status": "PENDING", "cids": cids[:10]}]
+    assert result["tasks"] == [{"id": "task-1", "status": "PENDING", "cids": cids[:10]},
+                               {"id": "task-3", "status": "PENDING", "cids": cids[20:]}]
     assert result["unconfirmed"] == cids[10:20]
-    assert result["not_reset"] == cids[20:]
+    assert result["not_reset"] == []
+    assert [item["cid"] for item in result["results"] if item.get("uncertain")] == cids[10:20]
     assert result["msg"] == ("Could not reach WFBSS: read timed out. The command was not sent again. "
-                             "1 of 3 command(s) were sent before this one.")
+                             "Of 3 command(s), 2 created a task, 1 failed and 0 were not sent.")
     assert result["url"] == "http://wfbss/commands/reset"
 
 
@@ -316,7 +336,8 @@ def test_main_fails_a_partial_reset_with_what_was_done(local_server, main):
     assert result["http_status"] == 401
     assert result["error_subject"] == "AuthenticationFailureSignature"
     assert "check secret_key" in result["msg"]
-    assert result["msg"].endswith(" 1 of 3 command(s) were sent before this one.")
+    assert result["msg"].endswith(" Of 3 command(s), 1 created a task, 1 failed and 1 were not sent.")
+    assert [item["cid"] for item in result["results"] if item.get("skipped")] == cids[20:]
     assert len(local_server.requests) == 2
 
 

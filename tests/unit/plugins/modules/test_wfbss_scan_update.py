@@ -80,6 +80,9 @@ def test_scan_cids_go_in_commands_of_at_most_ten(count, sizes):
         expected.append(cids[start:start + size])
         start += size
     assert client.commands == [("scan", "start", batch, None) for batch in expected]
+    results = result.pop("results")
+    assert [(item["cid"], item["changed"], item["service"]) for item in results] == [
+        (cid, True, "commands/scan") for cid in cids]
     assert result == {
         "changed": True,
         "batches": expected,
@@ -128,25 +131,28 @@ def test_check_mode_sends_nothing_and_shows_the_batches():
         result = run(module, client, check_mode=True, cids=cids, **args)
         assert client.commands == []
         assert result["changed"] is True and result["tasks"] == []
+        assert [item["cid"] for item in result["results"] if item["changed"]] == cids
         assert result["batches"] == [cids[:10], cids[10:]]
         assert result["msg"].startswith(what)
 
 
 # --------------------------------------------------------------------------- partial failure
 
-def test_failure_of_the_second_command_keeps_the_first_task_and_lists_the_rest_not_sent():
+def test_failure_of_the_second_command_fails_its_customers_and_the_third_is_sent():
     cids = cids_of(25)
     error = WfbssApiError("WFBSS answered HTTP 500 InternalError to POST commands/scan: boom. Next: retry.",
                           http_status=500, error_subject="InternalError")
     client = FakeWfbss(failures={1: error})
     result = run(wfbss_scan, client, type="start", cids=cids)
-    assert len(client.commands) == 2
+    assert len(client.commands) == 3
     assert result["failed"] is True and result["changed"] is True
-    assert result["tasks"] == [{"id": "task-1", "status": "PENDING", "cids": cids[:10]}]
-    assert result["not_sent"] == cids[10:]
+    assert result["tasks"] == [{"id": "task-1", "status": "PENDING", "cids": cids[:10]},
+                               {"id": "task-3", "status": "PENDING", "cids": cids[20:]}]
+    assert result["not_sent"] == cids[10:20]
+    assert [item["cid"] for item in result["results"] if item.get("failed")] == cids[10:20]
     assert "not_reset" not in result and "unconfirmed" not in result
     assert result["http_status"] == 500 and result["error_subject"] == "InternalError"
-    assert result["msg"].endswith(" 1 of 3 command(s) were sent before this one.")
+    assert result["msg"].endswith(" Of 3 command(s), 2 created a task, 1 failed and 0 were not sent.")
 
 
 def test_lost_answer_is_unconfirmed_and_not_sent_again():
@@ -155,15 +161,18 @@ def test_lost_answer_is_unconfirmed_and_not_sent_again():
     cids = cids_of(12)
     client = FakeWfbss(failures={0: error})
     result = run(wfbss_update, client, cids=cids)
-    assert len(client.commands) == 1
+    # The lost command is not sent again; the next one is sent.
+    assert [command[1] for command in client.commands] == [cids[:10], cids[10:]]
     assert result["failed"] is True and result["changed"] is True
-    assert result["unconfirmed"] == cids[:10] and result["not_sent"] == cids[10:]
-    assert result["tasks"] == []
+    assert result["unconfirmed"] == cids[:10] and result["not_sent"] == []
+    assert result["tasks"] == [{"id": "task-2", "status": "PENDING", "cids": cids[10:]}]
+    assert all(item["uncertain"] for item in result["results"][:10])
 
 
 def test_a_malformed_answer_to_the_only_command_changes_nothing():
     client = FakeWfbss(failures={0: ResponseParseError("WFBSS answered commands/update without the task.")})
     result = run(wfbss_update, client, cids=[ACME])
+    assert result.pop("results")[0]["failed"] is True
     assert result == {"failed": True, "changed": False, "batches": [[ACME]], "tasks": [], "not_sent": [ACME],
                       "msg": "WFBSS answered commands/update without the task."}
 

@@ -11,14 +11,14 @@ import time
 
 import pytest
 
-from ansible_collections.msp.antivirus.plugins.module_utils import mav
+from ansible_collections.msp.antivirus.plugins.module_utils import mav_scans
+from ansible_collections.msp.antivirus.plugins.module_utils.device_results import TRANSPORT_FAILURES_IN_A_ROW
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
-    HttpStatusError,
     NsightApiError,
     TransportError,
 )
 from ansible_collections.msp.antivirus.plugins.module_utils.http_client import Redactor
-from ansible_collections.msp.antivirus.plugins.module_utils.mav import (
+from ansible_collections.msp.antivirus.plugins.module_utils.mav_scans import (
     BLOCKED,
     CHANGE,
     NO_OP,
@@ -195,7 +195,7 @@ def test_apply_ok_is_changed(wanted):
     client = FakeClient(replies={5: ("OK", "")})
     outcome = apply_state(client, 5, wanted)
     assert outcome.changed is True and outcome.failed is False
-    assert outcome.api_status == "OK"
+    assert outcome.details.get("api_status") == "OK"
     assert outcome.service == STATE_SERVICES[wanted]
     assert "device 5" in outcome.msg
     assert client.services_called() == [STATE_SERVICES[wanted]]
@@ -209,7 +209,7 @@ def test_apply_fail_meaning_already_so_is_no_change(wanted, text):
     client = FakeClient(replies={5: ("FAIL", text)})
     outcome = apply_state(client, 5, wanted)
     assert outcome.changed is False and outcome.failed is False
-    assert outcome.api_status == "FAIL"
+    assert outcome.details.get("api_status") == "FAIL"
     assert text in outcome.msg
     # Settled by the text alone: no reading.
     assert client.services_called() == [STATE_SERVICES[wanted]]
@@ -236,8 +236,8 @@ def test_apply_ambiguous_settled_by_one_reading(wanted, scans, failed, scan_stat
     outcome = apply_state(client, 5, wanted)
     assert outcome.failed is failed
     assert outcome.changed is False
-    assert outcome.api_status == "FAIL"
-    assert outcome.scan_state == scan_state
+    assert outcome.details.get("api_status") == "FAIL"
+    assert outcome.details.get("scan_state") == scan_state
     services = client.services_called()
     assert services[0] == STATE_SERVICES[wanted]
     # One reading (one or two list_mav_scans calls for the engine), no second action.
@@ -266,7 +266,7 @@ def test_apply_other_fail_is_a_failure_with_advice(wanted):
     client = FakeClient(replies={5: ("FAIL", "Device is offline")})
     outcome = apply_state(client, 5, wanted)
     assert outcome.failed is True and outcome.changed is False
-    assert outcome.api_status == "FAIL"
+    assert outcome.details.get("api_status") == "FAIL"
     assert "Device is offline" in outcome.msg
     assert "online" in outcome.msg and "Managed Antivirus" in outcome.msg
     assert outcome.as_dict()["failed"] is True
@@ -288,10 +288,10 @@ def test_apply_state_over_real_http(local_server, sleeps):
                                      actions={("mav_scan_pause", 9): fail_xml(SEED_FAIL)})
     client = NsightClient(local_server.url, API_KEY)
     outcome = apply_state(client, 9, "paused")
-    assert (outcome.changed, outcome.failed, outcome.api_status) == (False, False, "FAIL")
+    assert (outcome.changed, outcome.failed, outcome.details.get("api_status")) == (False, False, "FAIL")
     assert SEED_FAIL in outcome.msg
     outcome = apply_state(client, 9, "resumed")
-    assert (outcome.changed, outcome.failed, outcome.api_status) == (True, False, "OK")
+    assert (outcome.changed, outcome.failed, outcome.details.get("api_status")) == (True, False, "OK")
     assert [request.param("service") for request in local_server.requests] == ["mav_scan_pause", "mav_scan_resume"]
     client.close()
 
@@ -315,7 +315,7 @@ def test_predict_outcome_calls_no_action_service(wanted, scans, changed, failed)
     assert outcome.changed is changed
     assert outcome.failed is failed
     assert outcome.service == STATE_SERVICES[wanted]
-    assert outcome.api_status is None
+    assert outcome.details.get("api_status") is None
     assert not ACTION_SERVICES & set(client.services_called())
     assert set(client.services_called()) == {"list_mav_scans"}
     if changed:
@@ -326,7 +326,7 @@ def test_ensure_state_check_mode_acts_on_nothing():
     client = FakeClient(scans={3: vipre("RUNNING")})
     outcome = ensure_state(client, 3, "paused", check_mode=True)
     assert outcome.changed is True
-    assert outcome.scan_state == "running"
+    assert outcome.details.get("scan_state") == "running"
     assert not ACTION_SERVICES & set(client.services_called())
 
 
@@ -337,23 +337,8 @@ def test_ensure_state_turns_api_error_into_failed_outcome():
                            api_status="FAIL", url="u")
     outcome = ensure_state(FakeClient(replies={5: error}), 5, "paused")
     assert outcome.failed is True
-    assert outcome.fatal_for_all is False
     result = outcome.as_dict()
-    assert result["api_code"] == 4 and result["api_status"] == "FAIL" and result["msg"] == error.message
-
-
-@pytest.mark.parametrize("error, fatal", [
-    (NsightApiError("login", api_code=3), True),
-    (NsightApiError("param", api_code=4), False),
-    (NsightApiError("missing", api_code=5), False),
-    (NsightApiError("fail", api_status="FAIL"), False),
-    (TransportError("down", url="u"), True),
-    (HttpStatusError("403", http_status=403, url="u"), True),
-])
-def test_fatal_for_all(error, fatal):
-    outcome = ensure_state(FakeClient(replies={5: error}), 5, "paused")
-    assert outcome.failed is True
-    assert outcome.fatal_for_all is fatal
+    assert result["api_code"] == 4 and result["api_status"] == "FAIL" and result["msg"] == "Device 5: " + error.message
 
 
 # --------------------------------------------------------------------------- ensure_state_bulk
@@ -362,8 +347,8 @@ def test_bulk_keeps_input_order():
     ids = [15, 3, 99, 7, 1, 42, 8, 23, 4, 16, 2]
     client = FakeClient(replies={99: ("FAIL", SEED_FAIL), 42: ("FAIL", "Device is offline")}, delay=0.01)
     outcomes = ensure_state_bulk(client, ids, "paused")
-    assert [outcome.deviceid for outcome in outcomes] == ids
-    by_id = dict((outcome.deviceid, outcome) for outcome in outcomes)
+    assert [outcome.item for outcome in outcomes] == ids
+    by_id = dict((outcome.item, outcome) for outcome in outcomes)
     assert by_id[99].changed is False and by_id[99].failed is False
     assert by_id[42].failed is True
     assert all(by_id[deviceid].changed for deviceid in ids if deviceid not in (99, 42))
@@ -382,7 +367,7 @@ def test_bulk_concurrency_bounded():
 def test_bulk_default_concurrency_is_pool_size():
     client = FakeClient(delay=0.05)
     ensure_state_bulk(client, list(range(1, 21)), "paused")
-    assert 1 < client.max_in_flight <= mav.POOL_SIZE
+    assert 1 < client.max_in_flight <= mav_scans.POOL_SIZE
 
 
 def test_bulk_fatal_error_skips_devices_not_started():
@@ -394,7 +379,7 @@ def test_bulk_fatal_error_skips_devices_not_started():
     assert [outcome.failed for outcome in outcomes] == [True, True, True, True]
     assert outcomes[0].as_dict()["api_code"] == 3
     for outcome in outcomes[1:]:
-        assert outcome.msg.startswith("Skipped device {0}".format(outcome.deviceid))
+        assert outcome.msg.startswith("Skipped device {0}".format(outcome.item))
         assert "Login failed" in outcome.msg
         assert outcome.service == "mav_scan_pause"
 
@@ -404,6 +389,41 @@ def test_bulk_non_fatal_error_does_not_skip():
     outcomes = ensure_state_bulk(client, [1, 2, 3], "paused", workers=1)
     assert [outcome.failed for outcome in outcomes] == [True, False, False]
     assert [call[1] for call in client.calls] == [1, 2, 3]
+
+
+def transport_error(cause, lost=False):
+    error = TransportError("Could not reach N-sight ({0}) at http://h/api/?apikey=********.".format(cause))
+    error.cause = cause
+    error.retryable = True
+    error.outcome_unknown = lost
+    return error
+
+
+@pytest.mark.parametrize("cause", ["timeout", "reset", "other"])
+def test_bulk_device_that_exhausts_its_retries_fails_alone(cause):
+    client = FakeClient(scans={3: bitdefender("Scan In Progress")}, replies={3: transport_error(cause)})
+    outcomes = ensure_state_bulk(client, list(range(1, 41)), "paused", workers=1)
+    assert [outcome.item for outcome in outcomes if outcome.failed] == [3]
+    assert not any(outcome.details.get("skipped") for outcome in outcomes)
+    assert outcomes[2].as_dict()["transport_error"] == cause
+
+
+@pytest.mark.parametrize("cause", ["tls", "dns", "refused"])
+def test_bulk_failure_every_call_would_repeat_stops_at_once(cause):
+    client = FakeClient(replies={1: transport_error(cause)})
+    outcomes = ensure_state_bulk(client, [1, 2, 3], "paused", workers=1)
+    assert [call[1] for call in client.calls] == [1]
+    assert [outcome.details.get("skipped", False) for outcome in outcomes] == [False, True, True]
+
+
+def test_bulk_outage_stops_after_transport_failures_in_a_row():
+    ids = list(range(1, 101))
+    client = FakeClient(replies=dict((deviceid, transport_error("reset")) for deviceid in ids[5:]))
+    outcomes = ensure_state_bulk(client, ids, "paused", workers=1)
+    sent = 5 + TRANSPORT_FAILURES_IN_A_ROW
+    assert [call[1] for call in client.calls] == ids[:sent]
+    assert [outcome.item for outcome in outcomes if outcome.details.get("skipped")] == ids[sent:]
+    assert "items in a row got no answer" in outcomes[-1].msg
 
 
 def test_bulk_over_one_bounded_connection_pool(local_server, sleeps):
@@ -421,7 +441,7 @@ def test_bulk_over_one_bounded_connection_pool(local_server, sleeps):
     assert [outcome.changed for outcome in outcomes] == [True] * 24
     assert len(local_server.requests) == 24
     # Concurrent, but never more connections than the pool (and the worker count) allows.
-    assert 1 < len(local_server.connections) <= mav.POOL_SIZE
+    assert 1 < len(local_server.connections) <= mav_scans.POOL_SIZE
 
 
 def test_bulk_check_mode_calls_no_action_service():
@@ -440,7 +460,7 @@ def test_no_op_fail_after_lost_answer_with_paused_scan_is_a_change():
     # The lost pause paused the scan; the retry's "not running" is about that pause.
     client = FakeClient(scans={7: bitdefender("Scan Stopped")}, replies={7: ("FAIL", SEED_FAIL, LOST)})
     outcome = apply_state(client, 7, "paused")
-    assert (outcome.changed, outcome.failed, outcome.scan_state) == (True, False, "paused")
+    assert (outcome.changed, outcome.failed, outcome.details.get("scan_state")) == (True, False, "paused")
     assert "answer to an earlier attempt was lost" in outcome.msg
     assert client.services_called() == ["mav_scan_pause", "list_mav_scans"]
 
@@ -462,14 +482,14 @@ def test_no_op_fail_without_lost_answer_reads_nothing():
 def test_resume_after_lost_answer_with_running_scan_is_a_change():
     client = FakeClient(scans={7: vipre("RUNNING")}, replies={7: ("FAIL", SEED_FAIL, LOST)})
     outcome = apply_state(client, 7, "resumed")
-    assert (outcome.changed, outcome.scan_state) == (True, "running")
+    assert (outcome.changed, outcome.details.get("scan_state")) == (True, "running")
 
 
 def test_ambiguous_fail_after_lost_answer_reads_the_scan_once():
     client = FakeClient(scans={7: bitdefender("Scan Finished Normally")},
                         replies={7: ("FAIL", "An error has occurred", LOST)})
     outcome = apply_state(client, 7, "cancelled")
-    assert (outcome.changed, outcome.failed, outcome.scan_state) == (False, False, "finished")
+    assert (outcome.changed, outcome.failed, outcome.details.get("scan_state")) == (False, False, "finished")
     # Bitdefender answered, so VIPRE is not asked; the ambiguity is settled by the same reading.
     assert client.services_called() == ["mav_scan_cancel", "list_mav_scans"]
 
@@ -510,3 +530,48 @@ def test_check_mode_read_lost_is_not_uncertain():
     client.list_mav_scans = lambda *args, **kwargs: (never for never in ()).throw(lost_every_time())
     outcome = ensure_state(client, 7, "paused", check_mode=True)
     assert outcome.failed and "uncertain" not in outcome.as_dict()
+
+
+# --------------------------------------------------------------------------- settling a lost action
+
+@pytest.mark.parametrize("wanted, scans, changed, failed, scan_state", [
+    ("paused", bitdefender("Scan Stopped"), True, False, "paused"),
+    ("paused", bitdefender("Scan In Progress"), False, True, "running"),
+    ("paused", bitdefender("Scan Finished Normally"), False, False, "finished"),
+    ("resumed", vipre("RUNNING"), True, False, "running"),
+    ("resumed", vipre("PAUSED"), False, True, "paused"),
+    ("started", vipre("PAUSED"), False, True, "paused"),
+])
+def test_bulk_settles_every_lost_answer_with_one_read(wanted, scans, changed, failed, scan_state):
+    client = FakeClient(scans={7: scans}, replies={7: lost_every_time()})
+    outcomes = ensure_state_bulk(client, [6, 7, 8], wanted)
+    settled = outcomes[1].as_dict()
+    assert (settled["changed"], settled.get("failed", False), settled["scan_state"]) == (changed, failed, scan_state)
+    assert "uncertain" not in settled
+    # One read of device 7 only (Bitdefender first, VIPRE when Bitdefender shows none).
+    assert {call[1] for call in client.calls if call[0] == "list_mav_scans"} == {7}
+
+
+def test_bulk_lost_answer_stays_uncertain_when_the_read_fails_too():
+    client = FakeClient(replies={7: lost_every_time()})
+    client.list_mav_scans = lambda *args, **kwargs: (never for never in ()).throw(transport_error("reset"))
+    outcome = ensure_state_bulk(client, [7], "paused")[0]
+    assert outcome.failed and outcome.details["uncertain"] is True
+    assert "Reading the scan afterwards failed too" in outcome.msg
+
+
+def test_bulk_stopped_early_reads_nothing_more():
+    client = FakeClient(replies={1: lost_every_time(), 2: transport_error("refused")})
+    outcomes = ensure_state_bulk(client, [1, 2, 3], "paused", workers=1)
+    assert outcomes[0].details["uncertain"] is True
+    assert "list_mav_scans" not in client.services_called()
+
+
+def test_bulk_timed_out_action_not_seen_by_the_read_stays_uncertain():
+    # A slow server may still carry out a request abandoned after timeout seconds, after the read.
+    timed_out = lost_every_time()
+    timed_out.cause = "timeout"
+    client = FakeClient(scans={7: bitdefender("Scan In Progress")}, replies={7: timed_out})
+    outcome = ensure_state_bulk(client, [7], "paused")[0].as_dict()
+    assert outcome["failed"] is True and outcome["uncertain"] is True and outcome["scan_state"] == "running"
+    assert "the abandoned request may still be carried out" in outcome["msg"]
