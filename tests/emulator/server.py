@@ -30,6 +30,7 @@ import control_api  # noqa: E402
 import fault_injection  # noqa: E402
 import nsight_api  # noqa: E402
 import wfbss_api  # noqa: E402
+from background_server import BackgroundServer  # noqa: E402
 from emulator_credentials import NSIGHT_API_KEY, WFBSS_ACCESS_TOKEN, WFBSS_SECRET_KEY, Credentials  # noqa: E402
 from emulator_state import EmulatorState  # noqa: E402
 from http_reply import forbidden_reply, too_many_requests_reply  # noqa: E402
@@ -151,6 +152,11 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
             return
         super(EmulatorHTTPServer, self).handle_error(request, client_address)
 
+    def server_close(self):
+        # Idle keep-alive connections too, or a client's pooled connection would still get answers.
+        self.close_open_connections()
+        super(EmulatorHTTPServer, self).server_close()
+
     def close_open_connections(self):
         with self.connections_lock:
             connections = list(self.open_connections)
@@ -161,7 +167,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
                 pass  # already closed by its client
 
 
-class Emulator:
+class Emulator(BackgroundServer):
     """The emulator server; start() serves in a daemon thread, stop() ends it."""
 
     def __init__(self, host="127.0.0.1", port=0, extra_devices=0,
@@ -172,34 +178,9 @@ class Emulator:
         # The call limit given here survives reset(); one set later (set_nsight_rate_limit, the control API) does not.
         self.state = EmulatorState(Credentials(nsight_api_key, wfbss_access_token, wfbss_secret_key), extra_devices,
                                    nsight_rate_limit, nsight_rate_window)
-        self.httpd = None
-        self.thread = None
 
-    def start(self):
-        self.httpd = EmulatorHTTPServer((self.host, self.port), self)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, name="emulator-%d" % self.httpd.server_address[1])
-        self.thread.daemon = True
-        self.thread.start()
-        return self
-
-    def stop(self):
-        if self.httpd is not None:
-            self.httpd.shutdown()
-            self.httpd.close_open_connections()
-            self.httpd.server_close()
-            self.thread.join()
-            self.httpd = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc_info):
-        self.stop()
-
-    @property
-    def url(self):
-        host, port = self.httpd.server_address[:2]
-        return "http://%s:%d" % (host, port)
+    def make_server(self):
+        return EmulatorHTTPServer((self.host, self.port), self)
 
     @property
     def connections_accepted(self):

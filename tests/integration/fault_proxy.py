@@ -24,6 +24,9 @@ import sys
 import threading
 from urllib.parse import parse_qsl, urlsplit
 
+import harness  # noqa: F401  (puts tests/emulator on sys.path)
+from background_server import BackgroundServer
+
 KINDS = ("status_500", "status_503", "drop_before", "drop_after")
 STATUS_FAULTS = {"status_500": 500, "status_503": 503}
 RELAYED = "relayed"
@@ -43,7 +46,7 @@ def for_device(deviceid):
     return lambda target: query_params(target).get("deviceid") == str(deviceid)
 
 
-class FaultProxy:
+class FaultProxy(BackgroundServer):
     """The proxy, serving in a daemon thread between start() and stop() (or as a context manager).
 
     ``counts`` holds how many requests met each kind (``relayed``: none); ``requests`` holds every request
@@ -63,34 +66,11 @@ class FaultProxy:
         self._lock = threading.Lock()
         self._counts = dict.fromkeys(KINDS + (RELAYED,), 0)
         self._requests = []
-        self._server = None
-        self._thread = None
 
-    def start(self):
-        self._server = _ProxyServer(("127.0.0.1", 0), _ProxyHandler)
-        self._server.faults = self
-        # A short poll, so that stop() returns at once rather than after up to half a second.
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fault-proxy", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self):
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join()
-            self._server = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc_info):
-        self.stop()
-
-    @property
-    def url(self):
-        return "http://127.0.0.1:%d" % self._server.server_address[1]
+    def make_server(self):
+        server = _ProxyServer(("127.0.0.1", 0), _ProxyHandler)
+        server.faults = self
+        return server
 
     @property
     def counts(self):
