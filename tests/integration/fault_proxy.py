@@ -24,7 +24,8 @@ import sys
 import threading
 from urllib.parse import parse_qsl, urlsplit
 
-import harness  # noqa: F401  (puts tests/emulator on sys.path)
+# harness puts tests/emulator, where background_server lives, on sys.path.
+import harness  # noqa: F401 pylint: disable=unused-import
 from background_server import BackgroundServer
 
 KINDS = ("status_500", "status_503", "drop_before", "drop_after")

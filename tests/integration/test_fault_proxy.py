@@ -42,7 +42,7 @@ def test_same_seed_gives_the_same_faults(emulator, fault_proxy):
     sequences = []
     for seed in (7, 7, 8):
         proxy = fault_proxy(seed=seed, fault_rate=0.5)
-        for _ in range(40):
+        for dummy in range(40):
             send(proxy, nsight_target(emulator, "list_mav_scans", 1003))
         sequences.append(kinds_met(proxy))
     assert sequences[0] == sequences[1]
