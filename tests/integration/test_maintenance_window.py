@@ -81,9 +81,8 @@ def run_window(ansible_runner, emulator, tmp_path, hosts, fqcn=False, check=Fals
     variables = dict((name, value) for name, value in variables.items() if value is not None)
     extra_args = ['-i', str(inventory_path), '-e', json.dumps(variables)]
     if fqcn:
-        workdir = ansible_runner._workdir('pause-patch-resume')  # pylint: disable=protected-access
         command = [harness.ansible_executable('ansible-playbook'), PLAYBOOK]
-        run = ansible_runner._run(workdir, command, check, verbosity, extra_env, extra_args)  # pylint: disable=protected-access
+        run = ansible_runner.run_command(command, 'pause-patch-resume', check, verbosity, extra_env, extra_args)
     else:
         run = ansible_runner.playbook('- import_playbook: %s\n' % PLAYBOOK, check=check, verbosity=verbosity,
                                       extra_env=extra_env, extra_args=extra_args)
@@ -567,12 +566,14 @@ def test_module_available_test_plugin(ansible_runner, tmp_path):
     assert facts['windows'] in (True, 'True'), facts
 
 
-def test_pause_whose_every_answer_was_lost_is_resumed_and_not_patched(
+def test_pause_whose_every_answer_was_lost_and_whose_scan_cannot_be_read_is_resumed_and_not_patched(
         emulator, ansible_runner, tmp_path, assert_no_secrets):
-    """Issue 8: when no answer to any attempt of a pause arrived, the pause may have acted (here it did: the
-    emulator carries out each request, then drops its answer). The host is not patched, its scan is resumed all
-    the same, and it is reported failed."""
+    """Issues 8 and 18: when no answer to any attempt of a pause arrived, the module reads the device's scan once after
+    the others; when that read fails too (here every list_mav_scans answers HTTP 503), the pause may have acted (here
+    it did: the emulator carries out each request, then drops its answer). The host is not patched, its scan is
+    resumed all the same, and it is reported failed."""
     emulator.server.add_fault(kind='lost', api='nsight', service='mav_scan_pause', count=0)
+    emulator.server.add_fault(kind='status', status=503, api='nsight', service='list_mav_scans', count=0)
     hosts = local_hosts(d1001={}, d1003={})  # running, finished
     run, records = run_window(ansible_runner, emulator, tmp_path, hosts)
     assert run.rc == 2, run.describe()
@@ -581,6 +582,7 @@ def test_pause_whose_every_answer_was_lost_is_resumed_and_not_patched(
     pauses = by_device(run, PAUSE)
     for host in hosts:
         assert pauses[host]['status'] == 'failed' and pauses[host]['result'].get('uncertain') is True, pauses[host]
+        assert 'Reading the scan afterwards failed too: ' in pauses[host]['result']['msg'], pauses[host]
         harness.assert_no_traceback(run, pauses[host]['result'])
     resumes = by_device(run, RESUME)
     assert resumes['mw-1001']['status'] == 'changed', resumes
@@ -598,14 +600,54 @@ def test_pause_whose_every_answer_was_lost_is_resumed_and_not_patched(
     counters = recap(run)
     assert all(counters[host]['failed'] == 1 for host in hosts), run.stdout
 
-    # Every pause call was lost; then exactly one resume per device.
+    # Every pause call was lost, every read refused; then exactly one resume per device.
     calls = [call for call in emulator.calls() if call['api'] == 'nsight']
     for deviceid in (1001, 1003):
         mine = [call for call in calls if int(call['params']['deviceid']) == deviceid]
         pause_calls = [call for call in mine if call['service'] == 'mav_scan_pause']
         assert pause_calls and all(call['fault'] == 'lost' for call in pause_calls), mine
-        assert [call['service'] for call in mine if call['service'] != 'mav_scan_pause'] == ['mav_scan_resume'], mine
+        reads = [call for call in mine if call['service'] == 'list_mav_scans']
+        assert reads and all(call['fault'] == 'status' for call in reads), mine
+        assert [call['service'] for call in mine if call['service'] not in ('mav_scan_pause', 'list_mav_scans')] == [
+            'mav_scan_resume'], mine
         assert mine[-1]['service'] == 'mav_scan_resume' and mine[-1].get('fault') is None, mine
+    states = scan_states(emulator)
+    assert states[1001] == 'running' and states[1003] == 'finished', states
+    assert_no_secrets(run.stdout, run.stderr, without_facts(run.results))
+
+
+def test_pause_whose_every_answer_was_lost_is_settled_by_one_read_of_the_scan(
+        emulator, ansible_runner, tmp_path, assert_no_secrets):
+    """Issue 18: when no answer to any attempt of a pause arrived (the emulator carries out each request, then drops
+    its answer), the module reads the device's scan once after the others. A scan that reads paused counts as paused
+    by this run: the host is patched and its scan resumed. A scan that was not running needed no pause: the host is
+    patched, and nothing is resumed. Nothing is uncertain, and no host fails."""
+    emulator.server.add_fault(kind='lost', api='nsight', service='mav_scan_pause', count=0)
+    hosts = local_hosts(d1001={}, d1003={})  # running, finished
+    run, records = run_window(ansible_runner, emulator, tmp_path, hosts)
+    run.assert_rc(0)
+
+    pauses, resumes = by_device(run, PAUSE), by_device(run, RESUME)
+    assert pauses['mw-1001']['status'] == 'changed' and pauses['mw-1003']['status'] == 'ok', pauses
+    assert pauses['mw-1001']['result']['msg'].startswith(
+        'Paused the MAV scan on device 1001: every answer to mav_scan_pause was lost ('), pauses
+    assert pauses['mw-1001']['result']['msg'].endswith('and a read afterwards shows the newest scan paused.'), pauses
+    assert pauses['mw-1003']['result']['msg'].startswith(
+        'No change for device 1003: every answer to mav_scan_pause was lost ('), pauses
+    assert not any('uncertain' in pause['result'] for pause in pauses.values()), pauses
+    assert resumes['mw-1001']['status'] == 'changed' and resumes['mw-1003']['status'] == 'skipped', resumes
+    assert all(counters['failed'] == 0 for counters in recap(run).values()), run.stdout
+
+    # Both hosts were patched, 1001 with its scan paused.
+    assert set(records) == set(hosts)
+    assert records['mw-1001']['scan_state'] == 'paused' and records['mw-1003']['scan_state'] == 'finished'
+    calls = [call for call in emulator.calls() if call['api'] == 'nsight']
+    for deviceid, after in ((1001, ['mav_scan_resume']), (1003, [])):
+        mine = [call for call in calls if int(call['params']['deviceid']) == deviceid]
+        assert all(call['fault'] == 'lost' for call in mine if call['service'] == 'mav_scan_pause'), mine
+        others = [call['service'] for call in mine if call['service'] not in ('mav_scan_pause', 'list_mav_scans')]
+        assert others == after, mine
+        assert any(call['service'] == 'list_mav_scans' for call in mine), mine
     states = scan_states(emulator)
     assert states[1001] == 'running' and states[1003] == 'finished', states
     assert_no_secrets(run.stdout, run.stderr, without_facts(run.results))

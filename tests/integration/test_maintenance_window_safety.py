@@ -58,8 +58,8 @@ def start_window(ansible_runner, tmp_path, hosts, budget, patch_tasks=WAIT_TASKS
     ready.mkdir()
     go_file = tmp_path / 'go'
     inventory = write_inventory(tmp_path, hosts)
-    workdir = ansible_runner._workdir('window')  # pylint: disable=protected-access
-    env = ansible_runner._environment(workdir, dict({'NSIGHT_BUDGET_DIR': str(budget)}, **(extra_env or {})))  # pylint: disable=protected-access
+    workdir, env = ansible_runner.workdir_and_env('window', dict({'NSIGHT_BUDGET_DIR': str(budget)},
+                                                                 **(extra_env or {})))
     variables = dict({'maintenance_window_hosts': 'patch_hosts', 'maintenance_window_patch_tasks': patch_tasks,
                       'patch_ready_dir': str(ready), 'patch_go_file': str(go_file)}, **(extra_vars or {}))
     command = [harness.ansible_executable('ansible-playbook'), 'msp.antivirus.pause_patch_resume', '-i', inventory,
@@ -190,10 +190,9 @@ def test_recovery_mid_window_leaves_it_alone_and_the_window_ends_clean(
     # The copy's lease is fresh for a while yet: an operator forces its recovery (its scans run already).
     forced = recover(ansible_runner, inventory, {'NSIGHT_BUDGET_DIR': str(budget)})
     assert 'Left alone: ' + elsewhere in ' '.join(forced.result(RECOVERY)['lines'])
-    workdir = ansible_runner._workdir('forced')  # pylint: disable=protected-access
     command = [harness.ansible_executable('ansible-playbook'), RECOVER]
-    forced = ansible_runner._run(workdir, command, False, 0, {'NSIGHT_BUDGET_DIR': str(budget)},  # pylint: disable=protected-access
-                                 ['-i', inventory, '-e', 'maintenance_window_force_recovery=true'])
+    forced = ansible_runner.run_command(command, 'forced', extra_env={'NSIGHT_BUDGET_DIR': str(budget)},
+                                        extra_args=['-i', inventory, '-e', 'maintenance_window_force_recovery=true'])
     forced.assert_rc(0)
     assert record_files(budget) == []
     assert_no_secrets(open(output).read(), run.stdout, forced.stdout)

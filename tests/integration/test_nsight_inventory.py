@@ -13,7 +13,6 @@ __metaclass__ = type
 import json
 import os
 import re
-import subprocess
 import sys
 
 import pytest
@@ -38,18 +37,10 @@ def write_config(path, emulator, **options):
 
 
 def run_inventory(ansible_runner, config, *args, **kwargs):
-    """``ansible-inventory -i CONFIG ARGS`` with the environment the harness gives every ansible run.
-
-    The harness runs only ansible-playbook and ansible (its _run adds its own localhost inventory), so this
-    reuses its _workdir and _environment and starts ansible-inventory itself. kwargs: extra_env.
-    """
-    workdir = ansible_runner._workdir('inventory')  # pylint: disable=protected-access
-    env = ansible_runner._environment(workdir, kwargs.get('extra_env'))  # pylint: disable=protected-access
+    """``ansible-inventory -i CONFIG ARGS`` with the environment the harness gives every ansible run, and no
+    other inventory (not the harness's localhost one). kwargs: extra_env."""
     command = [harness.ansible_executable('ansible-inventory'), '-i', str(config)] + list(args)
-    finished = subprocess.run(command, cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, universal_newlines=True, timeout=ansible_runner.timeout,
-                              check=False)
-    return harness.AnsibleRun(command, finished.returncode, finished.stdout, finished.stderr, [], workdir)
+    return ansible_runner.run_command(command, 'inventory', extra_env=kwargs.get('extra_env'), inventory=False)
 
 
 def plain(value):
@@ -323,10 +314,8 @@ def test_playbook_driven_by_the_inventory(emulator, ansible_runner, tmp_path, as
         'patch_record_dir': str(record_dir),
         'patch_emulator_url': emulator.url,
     }
-    workdir = ansible_runner._workdir('pause-patch-resume')  # pylint: disable=protected-access
-    run = ansible_runner._run(  # pylint: disable=protected-access
-        workdir, [playbook, 'msp.antivirus.pause_patch_resume'], False, 0, None,
-        ['-i', str(config), '-e', json.dumps(variables)])
+    run = ansible_runner.run_command([playbook, 'msp.antivirus.pause_patch_resume'], 'pause-patch-resume',
+                                     extra_args=['-i', str(config), '-e', json.dumps(variables)])
     run.assert_rc(0)
 
     records = {}
