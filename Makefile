@@ -2,7 +2,10 @@
 #
 #   make test   the one test command (CI runs it through .ci/run): builds the pinned
 #               virtualenvs under .venv/ when their requirements change, then runs
-#               every gate on the oldest and the newest supported ansible-core.
+#               every gate: the unit tests on every ansible-core minor release from the
+#               oldest supported to the newest, sanity and integration on those two, and
+#               the unit tests' coverage of plugins/ (`make coverage`, fails under
+#               COVERAGE_FLOOR).
 #   make demo   pauses and resumes MAV scans on the local API emulator.
 #   make help   one line per target: the `## ` comments below.
 #
@@ -25,10 +28,13 @@ VENV := $(REPO)/.venv
 ifeq ($(origin PY311),undefined)
 PY311 := $(shell "$(CI)/find-python.sh" 3.11)
 endif
+ifeq ($(origin PY312),undefined)
+PY312 := $(shell "$(CI)/find-python.sh" 3.12)
+endif
 ifeq ($(origin PY313),undefined)
 PY313 := $(shell "$(CI)/find-python.sh" 3.13)
 endif
-export PY311 PY313
+export PY311 PY312 PY313
 # Extra pytest arguments for emulator-tests and integration-*; a tests/... path among
 # them replaces the gate's default directory (PYTEST_ARGS=tests/integration/test_x.py::test_y).
 PYTEST_ARGS ?=
@@ -53,13 +59,23 @@ AT_HOME := $(VENV)/ansible-test-home
 PYTEST_TMP := $(VENV)/tmp
 
 # ---- virtualenvs: one per ansible-core, one for the tools ---------------------------
+# Sanity and integration run on the oldest and the newest supported ansible-core (CORES),
+# the unit tests on every minor release from one to the other (UNIT_CORES): the cores in
+# between get light virtualenvs, with only what the unit tests need.
 CORES := 2.16 2.21
-PYTHON_core-2.16 = $(PY311)
-PYTHON_core-2.21 = $(PY313)
-PYTHON_tools = $(PY313)
+UNIT_CORES := 2.16 2.17 2.18 2.19 2.20 2.21
+# The Python version of each core's virtualenv (its requirements file says why) and of the tools'.
 PYVER_2.16 := 3.11
+PYVER_2.17 := 3.11
+PYVER_2.18 := 3.12
+PYVER_2.19 := 3.12
+PYVER_2.20 := 3.13
 PYVER_2.21 := 3.13
-VENVS := core-2.16 core-2.21 tools
+PYVER_tools := 3.13
+# The interpreter of virtualenv $(1) (core-2.16, tools): PY311, PY312 or PY313.
+venv_python = $(PY$(subst .,,$(PYVER_$(1:core-%=%))))
+# tools first: the longest build starts first.
+VENVS := tools $(addprefix core-,$(UNIT_CORES))
 TOOLS := $(VENV)/tools/bin
 core_path = PATH="$(VENV)/core-$(1)/bin:$$PATH"
 
@@ -79,9 +95,15 @@ pytest = cd "$(REPO)" && mkdir -p "$(PYTEST_TMP)" && TMPDIR="$(PYTEST_TMP)" $(ca
 # The test files for ansible-test units: UNITS_ARGS and the tests/unit/ paths of PYTEST_ARGS.
 units_args = $(UNITS_ARGS) $(sort $(foreach w,$(filter tests/unit/%,$(PYTEST_ARGS)),$(firstword $(subst ::, ,$(w)))))
 
+# The unit tests' coverage of plugins/ is measured on this core (its virtualenv has the coverage
+# version that its ansible-test wants); `make coverage` fails under COVERAGE_FLOOR percent.
+# README.md's Testing section quotes both the figure and the floor.
+COVERAGE_CORE := 2.20
+COVERAGE_FLOOR := 78
+
 # Gates that `make test` runs, in this order; each is also a target of its own.
 GATES := emulator-tests \
-         $(addprefix units-,$(CORES)) \
+         $(addprefix units-,$(UNIT_CORES)) coverage \
          $(addprefix integration-,$(CORES)) \
          $(addprefix sanity-,$(CORES)) \
          lint docs-lint docs-site changelog-lint importer bench-quick
@@ -91,12 +113,13 @@ GATES := emulator-tests \
 
 help: ## this list
 	@"$(CI)/make-help.sh" "$(firstword $(MAKEFILE_LIST))"
-	@echo "cores: $(CORES); interpreters: PY311=$(or $(PY311),<not found>) PY313=$(or $(PY313),<not found>)"
+	@echo "cores: $(UNIT_CORES) (units), $(CORES) (every gate)"
+	@echo "interpreters: PY311=$(or $(PY311),<not found>) PY312=$(or $(PY312),<not found>) PY313=$(or $(PY313),<not found>)"
 	@echo "one test: make integration-2.21 PYTEST_ARGS=tests/integration/test_x.py::test_y INTEGRATION_JOBS=0"
 	@echo "          make units-2.21 UNITS_ARGS=tests/unit/plugins/module_utils/test_x.py"
 
 # Recursive on purpose: the gates' sub-makes see the virtualenvs that `venvs` just built.
-test: ## every gate (emulator-tests, units, integration, sanity, lint, docs-lint, docs-site, changelog-lint, importer, bench-quick), then a summary
+test: ## every gate (emulator-tests, units, coverage, integration, sanity, lint, docs-lint, docs-site, changelog-lint, importer, bench-quick), then a summary
 	@$(MAKE) venvs
 	@$(MAKE) collection-link get-pip
 	@bash "$(CI)/gates.sh" $(GATES)
@@ -105,7 +128,7 @@ demo: venv-core-$(DEMO_CORE) collection-link ## pause and resume MAV scans on th
 	@$(call core_path,$(DEMO_CORE)) ANSIBLE_COLLECTIONS_PATH="$(COLLECTIONS)" \
 		PYTHON="$(VENV)/core-$(DEMO_CORE)/bin/python" bash "$(REPO)/tests/demo/run.sh"
 
-units: $(addprefix units-,$(CORES)) ## units-<core> on every core
+units: $(addprefix units-,$(UNIT_CORES)) ## units-<core> on every core of UNIT_CORES (2.16 to 2.21)
 integration: $(addprefix integration-,$(CORES)) ## integration-<core> on every core
 sanity: $(addprefix sanity-,$(CORES)) ## sanity-<core> on every core
 
@@ -113,13 +136,13 @@ sanity: $(addprefix sanity-,$(CORES)) ## sanity-<core> on every core
 # A virtualenv whose interpreter no longer runs (its base Python went away) is rebuilt too.
 venvs: ## only build the virtualenvs under .venv/
 	@for v in $(VENVS); do "$(VENV)/$$v/bin/python" -c '' 2>/dev/null || rm -f "$(VENV)/$$v/.stamp"; done
-	@$(MAKE) -s -j3 $(addprefix venv-,$(VENVS))
+	@$(MAKE) -s -j4 $(addprefix venv-,$(VENVS))
 
 $(addprefix venv-,$(VENVS)): venv-%: $(VENV)/%/.stamp
 
 # Rebuilt from scratch whenever its requirements file changes; the stamp marks a complete install.
 $(VENV)/%/.stamp: $(CI)/requirements/%.txt
-	@"$(CI)/build-venv.sh" "$(VENV)/$*" "$(PYTHON_$*)" "$<"
+	@"$(CI)/build-venv.sh" "$(VENV)/$*" "$(call venv_python,$*)" "$<"
 
 # ---- the collection, as ansible and ansible-test want to see it -------------------------
 collection-link: ## link .venv/collections/ansible_collections/msp/antivirus to the checkout
@@ -133,13 +156,21 @@ get-pip: $(addprefix venv-core-,$(CORES)) ## prepare ansible-test's home .venv/a
 emulator-tests: venv-core-2.21 ## pytest tests/emulator (the API emulator's own tests); PYTEST_ARGS
 	$(call pytest,2.21) $(call pytest_paths,tests/emulator) $(PYTEST_ARGS)
 
-$(addprefix units-,$(CORES)): units-%: venv-core-% ## ansible-test units --local; UNITS_ARGS=tests/unit/<file>.py
+$(addprefix units-,$(UNIT_CORES)): units-%: venv-core-% ## ansible-test units --local; UNITS_ARGS=tests/unit/<file>.py
 	@"$(CI)/export-tree.sh" "$(call at_coll,$@)" --git
 	@"$(VENV)/core-$*/bin/python" "$(CI)/ansible_test_home.py" "$(AT_HOME)" $(PYVER_$*)
 	@[ -n "$$(find "$(call at_coll,$@)/tests/unit" -name 'test_*.py' -print -quit 2>/dev/null)" ] \
 		|| { echo "error: no unit tests (tests/unit/**/test_*.py) but plugins/ has code" >&2; exit 1; }
 	$(if $(filter-out tests/unit/%,$(PYTEST_ARGS)),@echo "note: ansible-test units takes no pytest options; ignored: $(filter-out tests/unit/%,$(PYTEST_ARGS))")
 	$(call ansible_test,$*,$@) units --local --python $(PYVER_$*) $(units_args)
+
+# The unit tests again, with coverage, on COVERAGE_CORE; .ci/coverage_floor.py reports every file of
+# plugins/ (also those that no unit test imports) and fails under COVERAGE_FLOOR.
+coverage: venv-core-$(COVERAGE_CORE) ## the unit tests' coverage of plugins/; fails under COVERAGE_FLOOR percent
+	@"$(CI)/export-tree.sh" "$(call at_coll,$@)" --git
+	$(call ansible_test,$(COVERAGE_CORE),$@) units --local --python $(PYVER_$(COVERAGE_CORE)) --coverage
+	$(call ansible_test,$(COVERAGE_CORE),$@) coverage combine
+	"$(VENV)/core-$(COVERAGE_CORE)/bin/python" "$(CI)/coverage_floor.py" "$(call at_coll,$@)" $(COVERAGE_FLOOR)
 
 $(addprefix integration-,$(CORES)): integration-%: venv-core-% collection-link ## pytest tests/integration on the emulator; PYTEST_ARGS, INTEGRATION_JOBS
 	$(call pytest,$*) -n $(INTEGRATION_JOBS) $(call pytest_paths,tests/integration) $(PYTEST_ARGS)

@@ -7,7 +7,7 @@ set -euo pipefail
 dir=$1 python=$2 requirements=$3
 name=.venv/${dir##*/}
 
-[ -n "$python" ] || { echo "error: no Python interpreter for $name; set PY311=/path/to/python3.11 or PY313=/path/to/python3.13" >&2; exit 1; }
+[ -n "$python" ] || { echo "error: no Python interpreter for $name; set PY311, PY312 or PY313 (make PY312=/path/to/python3.12 ...)" >&2; exit 1; }
 echo "==> $name: $("$python" -V 2>&1) + ${requirements##*/}"
 rm -rf "$dir" && mkdir -p "$(dirname "$dir")"
 "$python" -m venv "$dir"
