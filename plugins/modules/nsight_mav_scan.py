@@ -23,8 +23,9 @@ description:
     taken to have reached it and the device is reported C(changed=true), so that a pause always gets its resume."
   - "When every answer to a device's action was lost, its newest scan is read once after the other devices were
     done: the change is reported when the scan shows it, no change when there was nothing to do, and a failure when
-    the scan shows that the action did not take effect. Only when that read fails too (or the task stopped early,
-    see O(deviceids)) does the device fail with RV(results[].uncertain=true)."
+    the scan shows that the action did not take effect. The device fails with RV(results[].uncertain=true) only when
+    that read fails too, when the task stopped early (see O(deviceids)), or when the last attempt timed out and the
+    read does not show the change: a slow server may still carry out a request abandoned after O(timeout) seconds."
   - Each device gets one entry in RV(results), in the order given, with what happened to it. A device that fails
     fails alone (RV(results[].failed=true)); the other devices are still acted on, then the task fails. With
     O(deviceid), that device's keys, its own RV(msg) among them, are also at the top level.
