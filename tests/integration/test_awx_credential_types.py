@@ -9,7 +9,8 @@
    that alone, without the harness's NSIGHT_* / WFBSS_* variables, drives an ad-hoc module, the shipped
    playbook msp.antivirus.pause_patch_resume and ``ansible-inventory --list --export`` with an nsight.yml.
    An empty NSIGHT_RATE_LIMIT means the default of 60 (the call budget is on: its state file appears),
-   an empty WFBSS_URL the default https://cspi.trendmicro.com.
+   an empty NSIGHT_BUDGET_URL no shared budget (the state file is the job's own), an empty WFBSS_URL the
+   default https://cspi.trendmicro.com.
    (awx_credentials.py renders them.)
 2. ``ansible-playbook msp.antivirus.awx_credential_types`` against the awx.awx stand-in of
    files/awx/collections: the injector templates reach the module literally, and a second run
@@ -44,8 +45,9 @@ def test_credential_types_have_the_shape_awx_takes():
     types = credential_types()
     assert sorted(types) == [NSIGHT, WFBSS]
     expected = {
-        NSIGHT: ({'server': False, 'api_key': True, 'rate_limit': False}, ['server', 'api_key'],
-                 {'NSIGHT_SERVER': 'server', 'NSIGHT_API_KEY': 'api_key', 'NSIGHT_RATE_LIMIT': 'rate_limit'}),
+        NSIGHT: ({'server': False, 'api_key': True, 'rate_limit': False, 'budget_url': True}, ['server', 'api_key'],
+                 {'NSIGHT_SERVER': 'server', 'NSIGHT_API_KEY': 'api_key', 'NSIGHT_RATE_LIMIT': 'rate_limit',
+                  'NSIGHT_BUDGET_URL': 'budget_url'}),
         WFBSS: ({'url': False, 'access_token': True, 'secret_key': True}, ['access_token', 'secret_key'],
                 {'WFBSS_URL': 'url', 'WFBSS_ACCESS_TOKEN': 'access_token', 'WFBSS_SECRET_KEY': 'secret_key'}),
     }
@@ -62,9 +64,25 @@ def test_credential_types_have_the_shape_awx_takes():
         assert item['injectors']['env'] == dict((variable, '{{ %s }}' % field) for variable, field in env.items())
 
 
+def test_the_budget_url_input_is_an_optional_secret():
+    """"Call budget Redis URL": a password in it must never show in AWX, and left empty it means no shared budget."""
+    fields = dict((field['id'], field) for field in credential_types()[NSIGHT]['inputs']['fields'])
+    budget_url = fields['budget_url']
+    assert budget_url['label'] == 'Call budget Redis URL'
+    assert budget_url['secret'] is True
+    assert 'budget_url' not in credential_types()[NSIGHT]['inputs']['required']
+    assert 'redis://' in budget_url['help_text'] and 'rediss://' in budget_url['help_text']
+    assert 'NSIGHT_BUDGET_URL' in credential_types()[NSIGHT]['description']
+
+
 def test_injectors_render_as_awx_renders_them():
     assert render_env(NSIGHT, server='www.systemmonitor.us', api_key='k{e}y') == {
-        'NSIGHT_SERVER': 'www.systemmonitor.us', 'NSIGHT_API_KEY': 'k{e}y', 'NSIGHT_RATE_LIMIT': ''}
+        'NSIGHT_SERVER': 'www.systemmonitor.us', 'NSIGHT_API_KEY': 'k{e}y', 'NSIGHT_RATE_LIMIT': '',
+        'NSIGHT_BUDGET_URL': ''}
+    url = 'rediss://:p{a}ss@redis.example.com:6380/2'
+    assert render_env(NSIGHT, server='www.systemmonitor.us', api_key='k', rate_limit='50', budget_url=url) == {
+        'NSIGHT_SERVER': 'www.systemmonitor.us', 'NSIGHT_API_KEY': 'k', 'NSIGHT_RATE_LIMIT': '50',
+        'NSIGHT_BUDGET_URL': url}
     assert render_env(WFBSS, access_token='t', secret_key='s', url='') == {
         'WFBSS_URL': '', 'WFBSS_ACCESS_TOKEN': 't', 'WFBSS_SECRET_KEY': 's'}
 
@@ -73,8 +91,8 @@ def test_the_playbook_keeps_the_injectors_unsafe():
     """Without !unsafe, Ansible would template '{{ api_key }}' (undefined for it) before the controller sees it."""
     with open(TYPES_FILE) as types_file:
         text = types_file.read()
-    for variable in ('NSIGHT_SERVER', 'NSIGHT_API_KEY', 'NSIGHT_RATE_LIMIT', 'WFBSS_URL', 'WFBSS_ACCESS_TOKEN',
-                     'WFBSS_SECRET_KEY'):
+    for variable in ('NSIGHT_SERVER', 'NSIGHT_API_KEY', 'NSIGHT_RATE_LIMIT', 'NSIGHT_BUDGET_URL', 'WFBSS_URL',
+                     'WFBSS_ACCESS_TOKEN', 'WFBSS_SECRET_KEY'):
         assert [line for line in text.splitlines() if line.strip().startswith(variable + ': !unsafe "{{ ')], variable
 
 
@@ -85,8 +103,10 @@ def test_adhoc_module_with_only_the_credential_environment(emulator, run_adhoc, 
     run.assert_rc(0)
     assert run.results[-1]['status'] == 'changed', run.describe()
     assert emulator.services('nsight')[-1] == 'mav_scan_pause'
-    # rate_limit left empty: the default budget of 60 a minute paced the call (0 would leave no state file).
+    # rate_limit left empty: the default budget of 60 a minute paced the call (0 would leave no state file);
+    # budget_url left empty (NSIGHT_BUDGET_URL=''): no Redis, the budget is the job's own file, and no warning.
     assert len(budget_files(run)) == 1, run.describe()
+    assert not run.results[-1]['result'].get('warnings'), run.describe()
     assert_no_secrets(run.output, run.results, run.files_text())
 
     run = run_adhoc('msp.antivirus.nsight_mav_scan', 'deviceid=1001 state=resumed',

@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The execution environment metadata (meta/execution-environment.yml) as ansible-builder reads it.
 
-``ansible-builder introspect`` on a collections folder that holds the checkout finds requests and
-xmltodict, and ``ansible-builder create`` writes a build context for each ansible-builder 3 definition
+``ansible-builder introspect`` on a collections folder that holds the checkout finds requests,
+xmltodict and redis (redis-py, needed only for budget_url, the N-sight call budget shared through
+Redis), and ``ansible-builder create`` writes a build context for each ansible-builder 3 definition
 in docs/execution-environment.md (no container engine is needed for either).
 """
 from __future__ import (absolute_import, division, print_function)
@@ -52,7 +53,11 @@ def test_metadata_points_at_requirements_without_upper_bounds():
     assert read_yaml('meta', 'execution-environment.yml') == {'version': 1, 'dependencies': {'python': 'requirements.txt'}}
     with open(os.path.join(harness.REPO, 'requirements.txt')) as handle:
         lines = [line.strip() for line in handle if line.strip() and not line.startswith('#')]
-    assert requirement_names(lines) == ['requests', 'xmltodict']
+    assert requirement_names(lines) == ['requests', 'xmltodict', 'redis']
+    # redis is optional for the collection (only budget_url imports it): a comment in the file says so.
+    with open(os.path.join(harness.REPO, 'requirements.txt')) as handle:
+        comments = ' '.join(line for line in handle if line.startswith('#'))
+    assert 'budget_url' in comments and 'redis' in comments.lower(), comments
     # An upper bound (or an exact pin) would keep ansible-builder from merging them with other collections'.
     assert not [line for line in lines if re.search(r'<|==|~=|!=', line.split('#')[0])], lines
 
@@ -65,9 +70,10 @@ def test_introspect_reads_the_collection_dependencies(tmp_path):
     written = tmp_path / 'requirements.txt'
     output = builder('introspect', '--sanitize', '--write-pip', str(written), str(collections))
     data = yaml.safe_load(output.split('\n', 1)[1])  # after the "# Dependency data for ..." line
-    assert data['python'] == ['requests  # from collection msp.antivirus', 'xmltodict  # from collection msp.antivirus']
+    assert data['python'] == ['requests  # from collection msp.antivirus', 'xmltodict  # from collection msp.antivirus',
+                              'redis>=5.0  # from collection msp.antivirus']
     assert data['system'] == []
-    assert requirement_names(written.read_text().splitlines()) == ['requests', 'xmltodict']
+    assert requirement_names(written.read_text().splitlines()) == ['requests', 'xmltodict', 'redis']
 
 
 def test_the_guide_holds_two_definitions():
