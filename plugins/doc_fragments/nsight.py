@@ -56,6 +56,22 @@ options:
         not set.
     type: int
     default: 60
+  budget_url:
+    description:
+      - A Redis that keeps the call budget of O(rate_limit) for every process on every machine that uses this
+        O(server) and O(api_key), where no folder is shared (AWX container groups with a pod per job, execution nodes,
+        sliced jobs, several controllers). C(redis://[:PASSWORD@]HOST[:PORT][/DB]), or C(rediss://) for TLS.
+      - The Redis holds a sorted set of call times under C(msp.antivirus:nsight-budget:<hash of server and key>), never
+        the key; the times are the Redis server's clock. Needs the Python library C(redis) (redis-py) on the
+        controller, and a Redis 5 or newer.
+      - When the Redis cannot be used (unreachable, slow past O(timeout), a wrong password, restarted mid-run), the
+        task goes on with the local budget of this controller (E(NSIGHT_BUDGET_DIR)) and warns that the budget is no
+        longer shared; it never waits longer than O(timeout) for Redis.
+      - A password in it is a secret, never shown.
+      - When not set or empty, the budget is kept in a folder of this controller, as O(rate_limit) says.
+      - If not set, the value of the E(NSIGHT_BUDGET_URL) environment variable is used; an empty value counts as
+        not set.
+    type: str
   user_agent:
     description:
       - The C(User-Agent) header of every request. The N-sight dashboards sit behind a web application firewall that

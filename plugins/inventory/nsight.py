@@ -67,6 +67,9 @@ options:
   rate_limit:
     env:
       - name: NSIGHT_RATE_LIMIT
+  budget_url:
+    env:
+      - name: NSIGHT_BUDGET_URL
   user_agent:
     env:
       - name: NSIGHT_USER_AGENT
@@ -129,6 +132,7 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructa
 from ansible.utils.display import Display
 
 from ansible_collections.msp.antivirus.plugins.module_utils.arguments import NSIGHT_CONNECTION_ARGS, nsight_client_args
+from ansible_collections.msp.antivirus.plugins.module_utils.call_budget import budget_url_password
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import MspAntivirusError, ResponseParseError
 from ansible_collections.msp.antivirus.plugins.module_utils.http_client import Redactor, concurrent_map
 from ansible_collections.msp.antivirus.plugins.module_utils.nsight import NsightClient, missing_libraries
@@ -264,7 +268,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _walk(self):
         """Every device the filters select; the whole walk succeeds or nothing is returned."""
-        missing = missing_libraries()
+        missing = missing_libraries({"budget_url": self._connection_option("budget_url")})
         if missing:
             raise AnsibleParserError("The msp.antivirus.nsight inventory needs the Python library {0} on the "
                                      "controller: pip install {0}".format(missing[0]))
@@ -291,7 +295,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         except MspAntivirusError as error:
             failure = error
         key = self.get_option("api_key") or ""
-        redact = Redactor(secrets=[key, key.strip()], query_keys=["apikey"])
+        budget_url = (self._connection_option("budget_url") or "").strip() or None
+        redact = Redactor(secrets=[key, key.strip(), budget_url, budget_url_password(budget_url)],
+                          query_keys=["apikey"])
         raise AnsibleParserError("{0}: {1}".format(context, redact(failure.message)))
 
     def _client(self):

@@ -13,6 +13,7 @@ import os
 
 from ansible.module_utils.common.parameters import AnsibleFallbackNotFound
 
+from ansible_collections.msp.antivirus.plugins.module_utils.call_budget import BUDGET_URL_VARIABLE, check_budget_url
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import InvalidOptionError
 from ansible_collections.msp.antivirus.plugins.module_utils.http_client import MAX_RETRIES, USER_AGENT
 from ansible_collections.msp.antivirus.plugins.module_utils.nsight import DEFAULT_RATE_LIMIT
@@ -40,6 +41,7 @@ NSIGHT_CONNECTION_ARGS = dict(
     api_key=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["NSIGHT_API_KEY"])),
     validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["NSIGHT_VALIDATE_CERTS"])),
     rate_limit=dict(type="int", default=DEFAULT_RATE_LIMIT, fallback=(env_fallback, ["NSIGHT_RATE_LIMIT"])),
+    budget_url=dict(type="str", no_log=True, fallback=(env_fallback, [BUDGET_URL_VARIABLE])),
     user_agent=dict(type="str", fallback=(env_fallback, ["NSIGHT_USER_AGENT"])),
     **COMMON_CONNECTION_ARGS
 )
@@ -109,9 +111,10 @@ def nsight_client_args(params):
         raise InvalidOptionError("rate_limit must be 0 (no pacing, for a local emulator) or a number of N-sight calls "
                                  "a minute such as the default {0}; got {1}.".format(DEFAULT_RATE_LIMIT,
                                                                                      params["rate_limit"]))
+    budget_url = (params["budget_url"] or "").strip() or None
     return dict(server=params["server"], api_key=params["api_key"], timeout=params["timeout"],
                 retries=params["retries"], validate_certs=params["validate_certs"], rate_limit=params["rate_limit"],
-                user_agent=user_agent(params))
+                budget_url=budget_url and check_budget_url(budget_url), user_agent=user_agent(params))
 
 
 def wfbss_client_args(params):

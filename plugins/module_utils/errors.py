@@ -85,9 +85,9 @@ def fail_json_from(module, error, **result):
 
 
 def user_info_in_urls(params):
-    """The ``user:password`` parts of the base URL options, and the passwords alone: never to be shown."""
+    """The ``user:password`` parts of the URL options, and the passwords alone: never to be shown."""
     found = set()
-    for option in ("server", "url"):
+    for option in ("server", "url", "budget_url"):
         value = params.get(option)
         authority = value.split("://", 1)[-1].split("/", 1)[0] if isinstance(value, str) else ""
         if "@" not in authority:

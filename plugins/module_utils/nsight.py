@@ -24,7 +24,11 @@ from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
     ResponseParseError,
 )
 from ansible_collections.msp.antivirus.plugins.module_utils import http_client
-from ansible_collections.msp.antivirus.plugins.module_utils.call_budget import CallBudget
+from ansible_collections.msp.antivirus.plugins.module_utils.call_budget import (
+    HAS_REDIS,
+    CallBudget,
+    budget_url_password,
+)
 
 try:
     import xmltodict
@@ -47,8 +51,12 @@ ERROR_CODE_HINTS = {
 }
 
 
-def missing_libraries():
-    return http_client.missing_libraries() + ([] if HAS_XMLTODICT else ["xmltodict"])
+def missing_libraries(params=None):
+    """The libraries this client needs and the controller lacks; redis only for a budget_url in ``params``."""
+    missing = http_client.missing_libraries() + ([] if HAS_XMLTODICT else ["xmltodict"])
+    if params and (params.get("budget_url") or "").strip() and not HAS_REDIS:
+        missing.append("redis")
+    return missing
 
 
 def normalise_server(server):
@@ -89,16 +97,18 @@ class NsightReply:
 
 class NsightClient:
     def __init__(self, server, api_key, timeout=30, retries=3, validate_certs=True, rate_limit=DEFAULT_RATE_LIMIT,
-                 user_agent=http_client.USER_AGENT):
+                 user_agent=http_client.USER_AGENT, budget_url=None):
         api_key = http_client.clean_secret(api_key, "api_key", "the N-sight API key (Settings > General Settings > "
                                                                "API Key in the dashboard), or set NSIGHT_API_KEY")
         self.base_url = normalise_server(server)
         self._api_key = api_key
         # rate_limit=0 turns pacing off (a local emulator).
-        self.budget = CallBudget(rate_limit, self.base_url, api_key) if rate_limit else None
+        # budget_url: the budget kept in a Redis that other controllers share (call_budget.RedisWindow).
+        self.budget = CallBudget(rate_limit, self.base_url, api_key, budget_url, timeout) if rate_limit else None
         self.transport = http_client.HttpClient(
             "N-sight", "server", timeout=timeout, retries=retries, validate_certs=validate_certs,
-            redactor=http_client.Redactor(secrets=[api_key], query_keys=["apikey"]), user_agent=user_agent,
+            redactor=http_client.Redactor(secrets=[api_key, budget_url_password(budget_url)], query_keys=["apikey"]),
+            user_agent=user_agent,
             pace=self.budget.call if self.budget else None)
         self.redact = self.transport.redact
 

@@ -325,7 +325,7 @@ def build_module():
 
 def main():
     module = build_module()
-    fail_on_missing_libraries(module, missing_libraries())
+    fail_on_missing_libraries(module, missing_libraries(module.params))
     run_module(module, run, lambda params: NsightClient(**nsight_client_args(params)), validate=device_ids)
 
 

@@ -17,7 +17,13 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.msp.antivirus.plugins.module_utils.arguments import as_device_id
-from ansible_collections.msp.antivirus.plugins.module_utils.call_budget import CallBudget, DeviceBudget
+from ansible_collections.msp.antivirus.plugins.module_utils.call_budget import (
+    BUDGET_URL_VARIABLE,
+    HAS_REDIS,
+    CallBudget,
+    DeviceBudget,
+    check_budget_url,
+)
 from ansible_collections.msp.antivirus.plugins.module_utils.device_results import (
     ItemResult,
     StopRule,
@@ -124,11 +130,13 @@ class DeviceBatchAction(ActionBase):
             rate_limit = os.environ.get("NSIGHT_RATE_LIMIT", "").strip() or DEFAULT_RATE_LIMIT
         server = args.get("server") or os.environ.get("NSIGHT_SERVER")
         api_key = args.get("api_key") or os.environ.get("NSIGHT_API_KEY")
+        budget_url = (args.get("budget_url") or os.environ.get(BUDGET_URL_VARIABLE) or "").strip() or None
         try:
             rate_limit = int(rate_limit)
-            if rate_limit <= 0 or not server or not api_key or calls <= 0:
+            if rate_limit <= 0 or not server or not api_key or calls <= 0 or (budget_url and not HAS_REDIS):
                 return None
-            budget = CallBudget(rate_limit, normalise_server(server), clean_secret(api_key, "api_key", "the key"))
+            budget = CallBudget(rate_limit, normalise_server(server), clean_secret(api_key, "api_key", "the key"),
+                                budget_url and check_budget_url(budget_url), int(args.get("timeout") or 30))
         except (TypeError, ValueError, MspAntivirusError):
             return None  # the module refuses the value, with its own message
         return DeviceBudget(budget, calls)

@@ -14,6 +14,7 @@
   fact cache and results the run wrote in its directory). See harness.py.
 - ``fault_proxy(seed=..., fault_rate=..., kinds=..., only=...)``: starts a seeded FaultProxy (fault_proxy.py) in front
   of the emulator, a flaky network for the ``server`` option; every one started is stopped after the test.
+- ``redis_server``: a real Redis with a password, for budget_url (redis_server.py), stopped after the test.
 - ``assert_no_secrets(*texts)``: fails if any emulator credential appears in the texts, literally or
   URL-encoded; give it ``run.output, run.results, run.files_text()``.
 
@@ -26,6 +27,7 @@ import pytest
 
 import harness
 from fault_proxy import FaultProxy
+from redis_server import RedisServer
 
 
 @pytest.fixture(scope='session')
@@ -73,3 +75,10 @@ def fault_proxy(emulator):
     yield start
     for proxy in proxies:
         proxy.stop()
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A real Redis (redis_server.py), started for the test and stopped after it; ``.url`` holds its password."""
+    with RedisServer(tmp_path / "redis") as server:
+        yield server

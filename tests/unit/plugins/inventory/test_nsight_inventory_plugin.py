@@ -471,7 +471,7 @@ def test_other_errors_are_not_called_a_listing_row(fake_client, parse):
 
 
 def test_missing_library_is_named(fake_client, monkeypatch, parse, plugin):
-    monkeypatch.setattr(sys.modules[type(plugin).__module__], "missing_libraries", lambda: ["xmltodict"])
+    monkeypatch.setattr(sys.modules[type(plugin).__module__], "missing_libraries", lambda params: ["xmltodict"])
     with pytest.raises(AnsibleParserError, match="needs the Python library xmltodict on the controller: "
                                                  "pip install xmltodict"):
         parse()

@@ -23,14 +23,15 @@ from ansible_collections.msp.antivirus.plugins.module_utils.http_client import U
 
 def params(**overrides):
     values = dict(server="www.systemmonitor.us", api_key="k", timeout=30, retries=3, validate_certs=True,
-                  rate_limit=60, user_agent=None)
+                  rate_limit=60, user_agent=None, budget_url=None)
     values.update(overrides)
     return values
 
 
 def test_nsight_connection_spec():
     spec = NSIGHT_CONNECTION_ARGS
-    assert set(spec) == {"server", "api_key", "validate_certs", "timeout", "retries", "rate_limit", "user_agent"}
+    assert set(spec) == {"server", "api_key", "validate_certs", "timeout", "retries", "rate_limit", "user_agent",
+                         "budget_url"}
     assert spec["server"]["required"] is True
     assert spec["api_key"]["required"] is True
     assert spec["api_key"]["no_log"] is True
@@ -41,7 +42,7 @@ def test_nsight_connection_spec():
 
 @pytest.mark.parametrize("option, variable", [
     ("server", "NSIGHT_SERVER"), ("api_key", "NSIGHT_API_KEY"), ("validate_certs", "NSIGHT_VALIDATE_CERTS"),
-    ("rate_limit", "NSIGHT_RATE_LIMIT"), ("user_agent", "NSIGHT_USER_AGENT"),
+    ("rate_limit", "NSIGHT_RATE_LIMIT"), ("user_agent", "NSIGHT_USER_AGENT"), ("budget_url", "NSIGHT_BUDGET_URL"),
 ])
 def test_nsight_env_fallbacks(option, variable):
     function, names = NSIGHT_CONNECTION_ARGS[option]["fallback"]
@@ -49,15 +50,20 @@ def test_nsight_env_fallbacks(option, variable):
     assert names == [variable]
 
 
-def test_no_option_other_than_api_key_is_no_log():
-    # no_log on a non-secret would hide useful values from output.
-    assert [name for name, spec in NSIGHT_CONNECTION_ARGS.items() if spec.get("no_log")] == ["api_key"]
+def test_only_the_secrets_are_no_log():
+    # no_log on a non-secret would hide useful values from output; budget_url may hold a Redis password.
+    assert [name for name, spec in NSIGHT_CONNECTION_ARGS.items() if spec.get("no_log")] == ["api_key", "budget_url"]
 
 
 def test_nsight_client_args_passes_values_through():
     assert nsight_client_args(params(timeout=5, retries=0, validate_certs=False, rate_limit=0)) == dict(
         server="www.systemmonitor.us", api_key="k", timeout=5, retries=0, validate_certs=False, rate_limit=0,
-        user_agent="msp.antivirus/1.0.0 (Ansible collection)")
+        budget_url=None, user_agent="msp.antivirus/1.0.0 (Ansible collection)")
+
+
+@pytest.mark.parametrize("given, passed", [(None, None), ("  ", None), (" redis://cache:6379/0 ", "redis://cache:6379/0")])
+def test_nsight_client_args_takes_an_empty_budget_url_for_none(given, passed):
+    assert nsight_client_args(params(budget_url=given))["budget_url"] == passed
 
 
 @pytest.mark.parametrize("timeout", [0, -1])

@@ -34,7 +34,7 @@ def short_window(monkeypatch):
 
 
 def stamps(budget):
-    with open(budget.path) as state:
+    with open(budget.window.path) as state:
         return json.load(state)
 
 
@@ -48,16 +48,16 @@ def test_state_is_private_and_named_without_the_key(budget_dir):
     with budget.call():
         pass
     assert stat.S_IMODE(os.stat(str(budget_dir)).st_mode) == 0o700
-    assert stat.S_IMODE(os.stat(budget.path).st_mode) == 0o600
-    for text in (budget.path, open(budget.path).read()):
+    assert stat.S_IMODE(os.stat(budget.window.path).st_mode) == 0o600
+    for text in (budget.window.path, open(budget.window.path).read()):
         assert KEY not in text and quote(KEY, safe="") not in text and "k3y" not in text
     assert len(stamps(budget)) == 1
 
 
 def test_one_state_per_server_and_key(budget_dir):
-    paths = {CallBudget(5, server, key).path for server in (SERVER, "https://other/api/") for key in (KEY, "other")}
+    paths = {CallBudget(5, server, key).window.path for server in (SERVER, "https://other/api/") for key in (KEY, "other")}
     assert len(paths) == 4
-    assert CallBudget(5, SERVER, KEY).path == CallBudget(9, SERVER, KEY).path
+    assert CallBudget(5, SERVER, KEY).window.path == CallBudget(9, SERVER, KEY).window.path
 
 
 def test_threads_never_pass_the_limit_in_any_window(short_window, budget_dir):
@@ -111,7 +111,7 @@ def test_a_process_killed_holding_the_lock_blocks_nobody(short_window, budget_di
     ready_read, ready_write = os.pipe()
     pid = os.fork()
     if pid == 0:
-        descriptor = os.open(budget.path, os.O_RDWR)
+        descriptor = os.open(budget.window.path, os.O_RDWR)
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         os.write(ready_write, b"x")
         time.sleep(60)
@@ -141,7 +141,7 @@ def test_a_process_killed_mid_call_keeps_its_slot_only_for_its_window(short_wind
 
 def test_half_written_state_starts_afresh(short_window, budget_dir):
     budget = CallBudget(2, SERVER, KEY)
-    with open(budget.path, "w") as state:
+    with open(budget.window.path, "w") as state:
         state.write('[1.0, 2.')
     with budget.call():
         pass
@@ -150,7 +150,7 @@ def test_half_written_state_starts_afresh(short_window, budget_dir):
 
 def test_times_ahead_of_now_are_from_before_a_reboot(short_window, budget_dir):
     budget = CallBudget(1, SERVER, KEY)
-    with open(budget.path, "w") as state:
+    with open(budget.window.path, "w") as state:
         json.dump([time.monotonic() + 1000.0], state)
     started = time.monotonic()
     with budget.call():
@@ -218,4 +218,84 @@ def test_default_folder_is_under_the_users_ansible_home(monkeypatch, tmp_path):
     monkeypatch.delenv("NSIGHT_BUDGET_DIR")
     monkeypatch.setenv("HOME", str(tmp_path))
     budget = CallBudget(60, SERVER, KEY)
-    assert os.path.dirname(budget.path) == str(tmp_path / ".ansible" / "msp.antivirus")
+    assert os.path.dirname(budget.window.path) == str(tmp_path / ".ansible" / "msp.antivirus")
+
+
+# --------------------------------------------------------------------------- a budget shared through Redis
+
+class FlakyWindow:
+    """A shared window that answers until ``fail_after`` steps, then raises as a lost Redis would."""
+
+    url = "redis://********@redis.example:6379/0"
+
+    def __init__(self, fail_after):
+        self.fail_after = fail_after
+        self.steps = []
+
+    def _step(self, name, *args):
+        self.steps.append(name)
+        if len(self.steps) > self.fail_after:
+            raise ConnectionRefusedError(111, "Connection refused")
+
+    def take(self, limit):
+        self._step("take")
+        return 0.0, "member-{0}".format(len(self.steps))
+
+    def settle(self, stamp):
+        self._step("settle")
+
+    def snapshot(self):
+        self._step("snapshot")
+        return 100.0, []
+
+
+def shared_budget(tmp_path, shared):
+    budget = CallBudget(3, SERVER, KEY)
+    local = budget.window
+    budget.window = call_budget.SharedWindow(shared, lambda: local)
+    return budget, local
+
+
+def test_shared_window_goes_on_locally_with_one_warning_once_redis_fails(tmp_path):
+    shared = FlakyWindow(fail_after=2)
+    budget, local = shared_budget(tmp_path, shared)
+    with budget.call():  # taken and settled in Redis
+        pass
+    with budget.call():  # Redis fails: taken in the local window
+        pass
+    with budget.call():
+        pass
+    assert shared.steps == ["take", "settle", "take"]
+    assert len(local.snapshot()[1]) == 2
+    (warning,) = [line for line in budget.warnings() if "Redis" in line]
+    assert warning.startswith("N-sight call budget: the Redis at redis://********@redis.example:6379/0 (budget_url) "
+                              "could not be used (ConnectionRefusedError: ")
+    assert "not share" in warning and os.path.dirname(local.path) in warning
+
+
+def test_a_redis_slot_is_not_settled_in_the_local_window(tmp_path):
+    shared = FlakyWindow(fail_after=1)
+    budget, local = shared_budget(tmp_path, shared)
+    with budget.call():  # taken in Redis; Redis fails when it is settled
+        pass
+    assert local.snapshot()[1] == []
+    assert budget.free_slots() == 3
+
+
+@pytest.mark.parametrize("url, shown", [
+    ("redis://:s3cr3t-pass@cache.example:6380/2", "redis://********@cache.example:6380/2"),
+    ("rediss://user:s3cr3t-pass@cache.example/0", "rediss://********@cache.example/0"),
+    ("redis://cache.example", "redis://cache.example"),
+])
+def test_budget_urls_are_shown_without_their_password(url, shown):
+    assert call_budget.check_budget_url(url) == url
+    assert call_budget.redacted_budget_url(url) == shown
+    assert call_budget.budget_url_password(url) == ("s3cr3t-pass" if "@" in url else None)
+
+
+@pytest.mark.parametrize("url", ["http://cache.example", "cache.example:6379", "redis://", "redis://:pw@h:0/0",
+                                 "redis://:pw@h:notaport/0", "redis://:pw@h/cache"])
+def test_budget_urls_of_another_form_are_refused_without_being_shown(url):
+    with pytest.raises(InvalidOptionError) as refused:
+        call_budget.check_budget_url(url)
+    assert "pw" not in refused.value.message and "budget_url" in refused.value.message

@@ -18,6 +18,7 @@ import pytest
 from ansible.module_utils.ansible_release import __version__ as ANSIBLE_CORE_VERSION
 
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import InvalidOptionError, NsightApiError
+from ansible_collections.msp.antivirus.plugins.module_utils import nsight as nsight_client
 from ansible_collections.msp.antivirus.plugins.module_utils.nsight import NsightReply
 from ansible_collections.msp.antivirus.plugins.modules import nsight_mav_scan
 from ansible_collections.msp.antivirus.tests.unit.helpers.fake_nsight import (
@@ -412,7 +413,7 @@ def test_main_check_mode_exits(nsight, run):
 # --------------------------------------------------------------------------- missing libraries
 
 def test_missing_library_gives_missing_required_lib(nsight, run, monkeypatch):
-    monkeypatch.setattr(nsight_mav_scan, "missing_libraries", lambda: ["xmltodict"])
+    monkeypatch.setattr(nsight_mav_scan, "missing_libraries", lambda params: ["xmltodict"])
     result = run(deviceid=101, state="paused")
     assert result.failed
     assert "Failed to import the required Python library (xmltodict)" in result["msg"]
@@ -503,3 +504,22 @@ def test_api_key_is_no_log_in_invocation(nsight, run):
     # ansible-core 2.21 no longer returns the invocation; where it does, the key is masked.
     if "invocation" in result.result:
         assert result["invocation"]["module_args"]["api_key"] != API_KEY
+
+
+# --------------------------------------------------------------------------- budget_url
+
+BUDGET_PASSWORD = "s3cr3t-budget-pass"
+
+
+def test_budget_url_without_redis_py_names_the_library_and_sends_nothing(nsight, run, monkeypatch):
+    monkeypatch.setattr(nsight_client, "HAS_REDIS", False)
+    result = run(deviceid=101, state="paused", budget_url="redis://:{0}@cache.example:6379/0".format(BUDGET_PASSWORD))
+    assert result.failed and "Failed to import the required Python library (redis)" in result["msg"]
+    assert nsight.requests == [] and BUDGET_PASSWORD not in result.stdout
+
+
+def test_budget_url_from_the_environment_is_checked_and_never_shown(nsight, run, monkeypatch):
+    monkeypatch.setenv("NSIGHT_BUDGET_URL", "memcached://:{0}@cache.example/".format(BUDGET_PASSWORD))
+    result = run(deviceid=101, state="paused")
+    assert result.failed and result["msg"].startswith("budget_url must be a Redis URL")
+    assert nsight.requests == [] and BUDGET_PASSWORD not in result.stdout
