@@ -208,11 +208,11 @@ importer: venv-tools ## galaxy-importer on the built tarball; any warning fails
 	PATH="$(TOOLS):$$PATH" "$(CI)/importer.sh" "$(VENV)/build/src" "$(VENV)/build/out"
 
 # ---- benchmarks -----------------------------------------------------------------------------
-bench: venv-core-2.21 collection-link ## every benchmark in tests/benchmarks/ on the emulator; BENCH_ARGS
-	$(call core_path,2.21) "$(CI)/bench.sh" "$(VENV)/core-2.21/bin/python" $(BENCH_ARGS)
+bench: venv-core-2.21 venv-redis collection-link ## every benchmark in tests/benchmarks/ on the emulator; BENCH_ARGS
+	export MSP_TEST_REDIS_SERVER="$(redis_server)"; $(call core_path,2.21) "$(CI)/bench.sh" "$(VENV)/core-2.21/bin/python" $(BENCH_ARGS)
 
-bench-quick: venv-core-2.21 collection-link ## every benchmark with --quick: it still runs and prints its ratio
-	$(call core_path,2.21) "$(CI)/bench.sh" "$(VENV)/core-2.21/bin/python" --quick $(BENCH_ARGS)
+bench-quick: venv-core-2.21 venv-redis collection-link ## every benchmark with --quick: it still runs and prints its ratio
+	export MSP_TEST_REDIS_SERVER="$(redis_server)"; $(call core_path,2.21) "$(CI)/bench.sh" "$(VENV)/core-2.21/bin/python" --quick $(BENCH_ARGS)
 
 clean: ## remove .venv/ and test output
 	rm -rf "$(VENV)" "$(REPO)/.ansible" "$(REPO)/tests/output" "$(REPO)/importer_result.json" "$(REPO)/changelogs/.plugin-cache.yaml"
