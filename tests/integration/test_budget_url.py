@@ -12,12 +12,13 @@ __metaclass__ = type
 
 import json
 import os
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
-from harness import failed_result
+from harness import ansible_executable, failed_result
 from redis_server import free_port
 
 LIMIT = 10
@@ -110,3 +111,35 @@ def test_a_budget_url_of_another_form_is_refused_before_any_call(emulator, run_p
     failed_result(run, "Not Redis", "budget_url must be a Redis URL")
     assert emulator.calls() == []
     assert ":pw@" not in run.output
+
+
+def test_a_redis_that_never_answers_costs_at_most_timeout(emulator, run_playbook, tmp_path):
+    with socket.socket() as silent:  # accepts connections, answers nothing
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        url = "redis://127.0.0.1:{0}/0".format(silent.getsockname()[1])
+        started = time.monotonic()
+        run = run_playbook([bulk_pause(FIRST_HALF[:2], timeout=3)], verbosity=3,
+                           extra_env={"NSIGHT_RATE_LIMIT": LIMIT, "NSIGHT_BUDGET_DIR": tmp_path / "pod",
+                                      "NSIGHT_BUDGET_URL": url})
+        elapsed = time.monotonic() - started
+    run.assert_rc(0)
+    result = run.result("Bulk pause")
+    assert not any(item.get("failed") for item in result["results"])
+    assert any("could not be used (TimeoutError" in warning for warning in result["warnings"]), result["warnings"]
+    # One wait of timeout (3 s) for Redis, then the local budget; ansible-playbook's own start-up besides.
+    assert elapsed < 30, elapsed
+
+
+def test_the_inventory_walk_spends_the_shared_budget(emulator, ansible_runner, redis_server, tmp_path):
+    source = tmp_path / "estate.nsight.yml"
+    source.write_text("plugin: msp.antivirus.nsight\n")
+    listed = ansible_runner.run_command([ansible_executable("ansible-inventory"), "-i", str(source), "--list"],
+                                        kind="inventory",
+                                        inventory=False,
+                                        extra_env=dict(pod_env(tmp_path, "pod", redis_server.url), NSIGHT_RATE_LIMIT=60))
+    listed.assert_rc(0)
+    calls = len([call for call in emulator.calls() if call["api"] == "nsight"])
+    (key,) = redis_server.client().keys()
+    assert redis_server.client().zcard(key) == calls > 0
+    assert redis_server.password not in listed.output
