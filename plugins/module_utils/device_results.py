@@ -94,10 +94,12 @@ def repeats_for_every_call(result):
 
 
 def failed_without_answer(result):
-    """Whether an item failed with no answer of the service about it (no N-sight status, no WFBSS error subject):
-    the network or the service failed, not the item."""
-    return bool(result.get("failed")) and not result.get("skipped") and not (
-        result.get("api_status") or result.get("error_subject"))
+    """Whether an item failed with no answer of the service about it (no N-sight status, no WFBSS error subject, or
+    a throttled or failing service, HTTP 429 or 5xx): the network or the service failed, not the item."""
+    if not result.get("failed") or result.get("skipped"):
+        return False
+    status = result.get("http_status") or 0
+    return status == 429 or status >= 500 or not (result.get("api_status") or result.get("error_subject"))
 
 
 class StopRule:

@@ -70,7 +70,8 @@ def test_failures_about_one_item_never_stop(error):
 @pytest.mark.parametrize("error", [
     transport("timeout"), transport("reset"), transport("other"), transport("body"),
     HttpStatusError("HTTP 503", http_status=503), ResponseParseError("not XML"),
-], ids=["timeout", "reset", "other", "body", "http-503", "malformed"])
+    WfbssApiError("HTTP 503 ServiceUnavailable", http_status=503, error_subject="ServiceUnavailable"),
+], ids=["timeout", "reset", "other", "body", "http-503", "malformed", "wfbss-503"])
 def test_failures_without_an_answer_stop_only_when_they_come_in_a_row(error):
     rule = StopRule()
     for dummy in range(TRANSPORT_FAILURES_IN_A_ROW - 1):
