@@ -2,7 +2,8 @@
 # Copyright: (c) 2026, msp.antivirus contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""One step of the maintenance_window role, on the controller, once per batch: pause, resume or recover.
+"""One step of the maintenance_window role, on the controller, once per batch: pause, resume or recover; or, where
+a window ran as AWX job slices, gather_reports (the reports of every slice, as one).
 
 It gathers what the step needs (each host's device id and patch work, the bulk tasks' answers, the records on
 disk), hands it to the rules in plugin_utils/window_rules.py and window_records.py, runs the bulk N-sight tasks
@@ -34,9 +35,11 @@ from ansible_collections.msp.antivirus.plugins.plugin_utils.patch_check import P
 
 display = Display()
 
-STEPS = ("pause", "resume", "recover")
+# The steps that call N-sight, and those that do not (and so need no N-sight server).
+NSIGHT_STEPS = ("pause", "resume", "recover")
+STEPS = NSIGHT_STEPS + ("gather_reports",)
 # The connection options of the nsight action group, passed on to the bulk tasks as module_defaults gave them.
-CONNECTION = ("server", "api_key", "validate_certs", "rate_limit", "user_agent", "timeout", "retries")
+CONNECTION = ("server", "api_key", "validate_certs", "rate_limit", "budget_url", "user_agent", "timeout", "retries")
 WINDOWS_WORK = ("The role's Windows patch work ({0}) installs updates with ansible.windows.win_updates, which this "
                 "controller does not have: install the collection with `ansible-galaxy collection install "
                 "ansible.windows`, or name other patch work in maintenance_window_patch_tasks. ")
@@ -62,8 +65,11 @@ class ActionModule(ActionBase):
             step = args.get("step")
             if step not in STEPS:
                 raise StepRefused("step must be one of {0}; got {1}.".format(", ".join(STEPS), step))
-            connection, server = self._connection_args(args)
-            result.update(getattr(self, "_" + step)(args, task_vars, connection, server))
+            if step in NSIGHT_STEPS:
+                connection, server = self._connection_args(args)
+                result.update(getattr(self, "_" + step)(args, task_vars, connection, server))
+            else:
+                result.update(self._gather_reports(task_vars))
         except StepRefused as error:
             result.update(failed=True, msg=to_text(error))
         return result
@@ -103,7 +109,12 @@ class ActionModule(ActionBase):
         action = self._shared_loader_obj.action_loader.get(
             name, task=task, connection=self._connection, play_context=self._play_context, loader=self._loader,
             templar=self._templar, shared_loader_obj=self._shared_loader_obj)
-        answer = action.run(task_vars=task_vars)
+        try:
+            answer = action.run(task_vars=task_vars)
+        finally:
+            # As Ansible does after each task: the module's temporary folder goes, with the module and its
+            # arguments (the API key among them) in it.
+            action.cleanup()
         return answer.get("results") or [], to_text(answer.get("msg") or "")
 
     def _scans(self, deviceids, state, connection, task_vars):
@@ -367,11 +378,12 @@ class ActionModule(ActionBase):
         if last_batch:
             whole = rules.play_report(carry, list(task_vars.get("ansible_play_hosts_all") or []), with_after)
         # Published as set_stats would (AWX shows it among the job's artifacts), with every host so far, so that it is
-        # there also when a later batch fails as a whole or the run is stopped. Registered as JSON, as the carry: a
+        # there also when a later batch fails as a whole or the run is stopped; in an AWX job also under a key of
+        # the job's own, which the other slices of a sliced job do not overwrite. Registered as JSON, as the carry: a
         # registered dict is templated whole each time a host's task reads the result.
         answer = {"report": json.dumps(whole), "last_batch": last_batch, "carry": json.dumps(carry),
-                  "ansible_stats": {"data": {"maintenance_window_report": whole}, "per_host": False,
-                                    "aggregate": True},
+                  "ansible_stats": {"data": rules.report_stats(whole, task_vars.get("awx_job_id")),
+                                    "per_host": False, "aggregate": True},
                   "summary": rules.summary_lines(whole) if last_batch else []}
         if last_batch:
             display.display("\n".join(["Maintenance window of the play, host by host:"] + answer["summary"]))
@@ -465,3 +477,15 @@ class ActionModule(ActionBase):
                     and entry.get("server") == server:
                 found.append((host, dict(entry, deviceid=rules.device_id(entry["deviceid"]))))
         return found
+
+    # ---- gather_reports --------------------------------------------------------------------------------------------
+
+    def _gather_reports(self, task_vars):
+        """One report of every report among the variables (the artifacts of the slices before this workflow node),
+        published as maintenance_window_report, with a short summary and why the window failed, if it did."""
+        reports = rules.gathered_reports(task_vars)
+        entries = rules.merged_report(reports)
+        return {"changed": False, "report": json.dumps(entries),
+                "ansible_stats": {"data": {rules.REPORT_KEY: entries}, "per_host": False, "aggregate": True},
+                "lines": rules.gathered_summary(reports, entries),
+                "problems": rules.gathered_problems(reports, entries)}

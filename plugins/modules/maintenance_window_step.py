@@ -24,6 +24,15 @@ description:
     since, runs the after-steps, updates the record and works out the report and each host's failure.
   - V(recover) resumes the scans that the records of killed windows name, leaves alone those of windows still
     running, names damaged records and keeps them, and clears what it settled.
+  - V(gather_reports) (the role's entry point C(wfbss_reset), after a window run as AWX job slices) makes no N-sight
+    call and needs no server. It gathers the reports among the play's variables, C(maintenance_window_report) and
+    each C(maintenance_window_report_<awx_job_id>) that a slice published (a workflow passes them on as extra
+    variables), into one report of every host (a later job's entry for a host wins), publishes it as
+    C(maintenance_window_report) (custom stats), and says why the window failed (RV(problems)) when a host of any
+    job failed, a report is not one, or no report was found.
+  - In an AWX job (the variable C(awx_job_id)), V(resume) publishes its report under
+    C(maintenance_window_report_<awx_job_id>) too, a key that the other slices of a sliced job do not overwrite when
+    AWX merges their artifacts.
   - The rules it applies are Python functions with unit tests (C(plugins/plugin_utils/window_rules.py),
     C(window_records.py)).
 author:
@@ -45,7 +54,7 @@ options:
     description: The step to run.
     type: str
     required: true
-    choices: [pause, resume, recover]
+    choices: [pause, resume, recover, gather_reports]
   patch_work:
     description:
       - With O(step=pause), whether the role patches the hosts (its C(main) entry point); the patch work named by
@@ -75,8 +84,8 @@ options:
     default: ~/.ansible/msp.antivirus
   nsight_server:
     description:
-      - The N-sight server, when neither O(server) (C(module_defaults)) nor E(NSIGHT_SERVER) gives one; the step
-        refuses to start when it cannot tell the server.
+      - The N-sight server, when neither O(server) (C(module_defaults)) nor E(NSIGHT_SERVER) gives one; the steps
+        that call N-sight refuse to start when they cannot tell the server.
     type: str
   force:
     description: With O(step=recover), also take the records of windows that look live.
@@ -111,13 +120,14 @@ failures:
   type: dict
 report:
   description: The report of every host of the play so far (and, at the play's last batch, of the hosts that never
-    reached their window), host -> C({deviceid, pause, patch, resume, msg}), as JSON.
-  returned: step is resume
+    reached their window), host -> C({deviceid, pause, patch, resume, msg}), as JSON; with O(step=gather_reports),
+    the gathered report of every job's hosts.
+  returned: step is resume or gather_reports
   type: str
 results:
   description: The bulk pause's (step pause), the bulk resume's (step resume) or the recovery's per-device results,
     as C(msp.antivirus.nsight_mav_scan) returns them.
-  returned: always
+  returned: step is pause, resume or recover
   type: list
   elements: dict
 after_results:
@@ -142,8 +152,9 @@ host_records:
   returned: step is pause or resume
   type: dict
 lines:
-  description: What the recovery did, one line per device or record.
-  returned: step is recover
+  description: What the recovery did, one line per device or record; with O(step=gather_reports), the reports found
+    and how many hosts closed their window cleanly, then one line per host whose window failed.
+  returned: step is recover or gather_reports
   type: list
   elements: str
 damaged:
@@ -155,8 +166,9 @@ live:
   returned: step is recover
   type: dict
 problems:
-  description: Why the recovery must fail (devices not resumed, damaged records), empty when it went well.
-  returned: step is recover
+  description: Why the recovery must fail (devices not resumed, damaged records), or with O(step=gather_reports) why
+    the window failed (failed hosts, a value that is no report, no report at all); empty when it went well.
+  returned: step is recover or gather_reports
   type: str
 cleared_hosts:
   description: The hosts whose cacheable record fact is settled.

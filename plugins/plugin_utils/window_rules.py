@@ -7,6 +7,11 @@ which host is refused, what each host's pause, patch, resume and after-steps cam
 scans holds, what the report and the end-of-window failures say. No Ansible object and no I/O here, so that a unit
 test reaches every rule; the action plugin maintenance_window_step feeds them and acts on what they return.
 
+The report is published under ``maintenance_window_report`` and, in an AWX job, also under
+``maintenance_window_report_<awx_job_id>``: AWX merges the artifacts of a sliced job's slices key by key, the last
+slice's winning, so only the per-job keys reach the next workflow node whole. ``gathered_reports`` and what follows
+make one report of them again, for the node that closes the window (the role's entry point ``wfbss_reset``).
+
 A batch's state, carried from its pause to its resume, is a dict ``{run_id, batch_id, pauses, resumes, afters}``:
 the run's id, an id of this batch's window, and, keyed by inventory host name (``pauses`` holds every host of the
 batch as the pause found it, in the batch's order):
@@ -29,6 +34,8 @@ AFTER_STEPS = ("definitions_update", "scan")
 AFTER_DONE = {"definitions_update": "updated", "scan": "started"}
 SETTLED_RESUMES = ("resumed", "not_needed")
 REFUSED = "Refused before its pause: "
+REPORT_KEY = "maintenance_window_report"
+JOB_REPORT_KEY = re.compile(r"^maintenance_window_report_([0-9]+)$")
 DEVICE_ID_PROBLEM = ("maintenance_window_deviceid (default the host variable nsight_deviceid) must be the device's "
                      "N-sight serverid or workstationid, a positive integer; got {0}.")
 
@@ -303,11 +310,11 @@ def report_markdown(entries, with_after):
 
 
 def summary_lines(entries):
-    """One line per host, as the play's last task shows them."""
+    """One line per host, as the play's last task shows them (also for an entry that lacks a field)."""
     lines = []
     for host, entry in entries.items():
         line = "{0} (device {1}): pause {2}, patch {3}, resume {4}".format(
-            host, entry["deviceid"], entry["pause"], entry["patch"], entry["resume"])
+            host, entry.get("deviceid"), entry.get("pause"), entry.get("patch"), entry.get("resume"))
         for step, value in (entry.get("after") or {}).items():
             line += ", {0} {1}".format(step, value)
         lines.append(line)
@@ -371,3 +378,88 @@ def play_report(carry, play_hosts_all, with_after):
     missing = [host for host in play_hosts_all if host not in carried]
     reached.update(report(new_batch_state("", ""), [], with_after, not_reached=missing))
     return reached
+
+
+def job_report_key(job_id):
+    """maintenance_window_report_<id> for an AWX job id (``awx_job_id``, a positive integer); '' for none."""
+    text = "" if job_id is None or isinstance(job_id, bool) else str(job_id).strip()
+    return "{0}_{1}".format(REPORT_KEY, int(text)) if text.isdigit() and int(text) > 0 else ""
+
+
+def report_stats(entries, job_id):
+    """The custom stats that publish a report: ``maintenance_window_report`` and, in an AWX job (``job_id``), the
+    same report under ``maintenance_window_report_<job id>``, which no other slice of a sliced job overwrites."""
+    stats = {REPORT_KEY: entries}
+    if job_report_key(job_id):
+        stats[job_report_key(job_id)] = entries
+    return stats
+
+
+def is_report(value):
+    """Whether ``value`` has a report's shape: host -> entry (a dict)."""
+    return isinstance(value, dict) and all(isinstance(entry, dict) for entry in value.values())
+
+
+def gathered_reports(variables):
+    """(key, report) of the reports among ``variables`` (where a workflow node finds the artifacts of the jobs before
+    it): ``maintenance_window_report`` first, then each ``maintenance_window_report_<job id>`` by job id, so that
+    merged in this order the latest job's entry for a host wins. A value of another shape is kept as it is, for
+    ``unreadable_reports``."""
+    jobs = sorted((int(JOB_REPORT_KEY.match(key).group(1)), key) for key in variables if JOB_REPORT_KEY.match(key))
+    keys = ([REPORT_KEY] if REPORT_KEY in variables else []) + [key for _job, key in jobs]
+    return [(key, variables[key]) for key in keys]
+
+
+def unreadable_reports(reports):
+    """The keys of ``reports`` ((key, value)) whose value is no report."""
+    return [key for key, value in reports if not is_report(value)]
+
+
+def merged_report(reports):
+    """One report of every host of ``reports`` ((key, report), in order; a later report's entry for a host wins)."""
+    merged = {}
+    for _key, value in reports:
+        if is_report(value):
+            merged.update(value)
+    return merged
+
+
+def window_failed(entry):
+    """Whether a report entry tells of a window that did not close cleanly: refused or pause failed (also a host that
+    never reached its window), patch failed or host lost, scan not resumed or still paused."""
+    return (entry.get("pause") == "failed" or entry.get("patch") in ("failed", "unreachable")
+            or entry.get("resume") in ("failed", "pending"))
+
+
+def failed_hosts(entries):
+    return [host for host, entry in entries.items() if window_failed(entry)]
+
+
+def gathered_summary(reports, entries):
+    """The lines that sum up a gathered report: the reports found and the counts, then one line per failed host."""
+    keys = [key for key, _value in reports]
+    failed = failed_hosts(entries)
+    lines = ["{0} host(s) in {1} report(s) ({2}): {3} closed their window cleanly, {4} failed.".format(
+        len(entries), len(keys), ", ".join(keys), len(entries) - len(failed), len(failed))]
+    failed_entries = dict((host, entries[host]) for host in failed)
+    lines.extend("Failed: {0}. {1}".format(line, failed_entries[host].get("msg") or "")
+                 for host, line in zip(failed_entries, summary_lines(failed_entries)))
+    return lines
+
+
+def gathered_problems(reports, entries):
+    """Why the window of the gathered reports must fail ('' when every host of every job closed it cleanly)."""
+    if not reports:
+        return ("No maintenance window report among the variables ({0} or {0}_<awx_job_id>), so it is unknown "
+                "whether the window closed cleanly: run this as a workflow node after the maintenance job (AWX "
+                "21.3.0 or later passes a sliced job's artifacts on), or pass the reports as extra variables."
+                ).format(REPORT_KEY)
+    problems = []
+    unreadable = unreadable_reports(reports)
+    if unreadable:
+        problems.append("Not a report (host -> entry): {0}; its hosts are unknown.".format(", ".join(unreadable)))
+    failed = failed_hosts(entries)
+    if failed:
+        problems.append("The maintenance window failed for {0} host(s): {1} (see {2}).".format(
+            len(failed), ", ".join(failed), REPORT_KEY))
+    return " ".join(problems)

@@ -243,3 +243,100 @@ def test_a_clean_window_has_no_failure():
     assert rules.failures(state, ["a"]) == {}
     state, dummy = settle(state, [paused(1)])
     assert rules.failures(state, ["a"]) == {}
+
+
+# ---- sliced jobs: a report per AWX job, gathered into one ----------------------------------------------------------
+
+def entry(deviceid, pause="paused", patch="ok", resume="resumed", msg="Patched; its scan was resumed."):
+    return {"deviceid": deviceid, "pause": pause, "patch": patch, "resume": resume, "msg": msg}
+
+
+@pytest.mark.parametrize("job_id, key", [
+    (101, "maintenance_window_report_101"), ("101", "maintenance_window_report_101"),
+    (" 7 ", "maintenance_window_report_7"), (None, ""), ("", ""), (0, ""), (-4, ""), (True, ""), ("abc", ""),
+    ("1_path", ""),
+])
+def test_job_report_key(job_id, key):
+    assert rules.job_report_key(job_id) == key
+
+
+def test_an_awx_job_publishes_its_report_under_its_own_key_too():
+    report = {"a": entry(1)}
+    assert rules.report_stats(report, 101) == {"maintenance_window_report": report,
+                                               "maintenance_window_report_101": report}
+    # Outside AWX: the one key, as before.
+    assert rules.report_stats(report, None) == {"maintenance_window_report": report}
+
+
+def awx_merged(*artifacts):
+    """The artifacts of sliced jobs as AWX hands them to the next workflow node: a shallow update, in finished
+    order, the last slice winning."""
+    merged = {}
+    for job_artifacts in artifacts:
+        merged.update(job_artifacts)
+    return merged
+
+
+def test_the_reports_of_every_slice_are_gathered_whatever_awx_overwrote():
+    slice_1 = rules.report_stats({"a": entry(1), "b": entry(2)}, 102)
+    slice_2 = rules.report_stats({"c": entry(3)}, 101)
+    variables = dict(awx_merged(slice_1, slice_2), maintenance_window_report_path="/r.json", awx_job_id=103)
+    # AWX kept the last slice's maintenance_window_report only; the per-job keys are whole.
+    assert sorted(variables["maintenance_window_report"]) == ["c"]
+    reports = rules.gathered_reports(variables)
+    assert [key for key, _value in reports] == [
+        "maintenance_window_report", "maintenance_window_report_101", "maintenance_window_report_102"]
+    entries = rules.merged_report(reports)
+    assert sorted(entries) == ["a", "b", "c"]
+    assert rules.gathered_summary(reports, entries) == [
+        "3 host(s) in 3 report(s) (maintenance_window_report, maintenance_window_report_101, "
+        "maintenance_window_report_102): 3 closed their window cleanly, 0 failed."]
+    assert rules.gathered_problems(reports, entries) == ""
+
+
+def test_the_latest_job_wins_for_a_host_in_two_reports():
+    reports = rules.gathered_reports({"maintenance_window_report_9": {"a": entry(1, patch="failed")},
+                                      "maintenance_window_report_10": {"a": entry(1)}})
+    assert [key for key, _value in reports] == ["maintenance_window_report_9", "maintenance_window_report_10"]
+    assert rules.merged_report(reports)["a"]["patch"] == "ok"
+
+
+@pytest.mark.parametrize("fields", [
+    {"pause": "failed", "patch": "skipped", "resume": "not_needed"}, {"patch": "failed"}, {"patch": "unreachable"},
+    {"resume": "failed"}, {"resume": "pending"},
+])
+def test_a_window_that_did_not_close_cleanly_fails_the_gathered_report(fields):
+    failed = dict(entry(2, msg="Why it failed."), **fields)
+    reports = rules.gathered_reports({"maintenance_window_report_1": {"a": entry(1)},
+                                      "maintenance_window_report_2": {"b": failed}})
+    entries = rules.merged_report(reports)
+    lines = rules.gathered_summary(reports, entries)
+    assert lines[0].endswith(": 1 closed their window cleanly, 1 failed.")
+    assert lines[1:] == ["Failed: b (device 2): pause {pause}, patch {patch}, resume {resume}. Why it failed.".format(
+        **failed)]
+    assert rules.gathered_problems(reports, entries) == \
+        "The maintenance window failed for 1 host(s): b (see maintenance_window_report)."
+
+
+@pytest.mark.parametrize("fields", [
+    {"pause": "not_needed", "resume": "not_needed"}, {"after": {"definitions_update": "failed", "scan": "started"}},
+])
+def test_a_clean_window_does_not_fail_the_gathered_report(fields):
+    assert not rules.window_failed(dict(entry(1), **fields))
+
+
+def test_no_report_at_all_fails_and_says_where_reports_come_from():
+    problem = rules.gathered_problems([], {})
+    assert problem.startswith("No maintenance window report among the variables (maintenance_window_report or "
+                              "maintenance_window_report_<awx_job_id>)")
+    assert "AWX 21.3.0 or later" in problem
+
+
+def test_a_value_that_is_no_report_is_named_and_fails():
+    reports = rules.gathered_reports({"maintenance_window_report_5": "not a report",
+                                      "maintenance_window_report_6": {"a": "no entry"},
+                                      "maintenance_window_report_7": {"b": entry(2)}})
+    entries = rules.merged_report(reports)
+    assert sorted(entries) == ["b"]
+    assert rules.gathered_problems(reports, entries) == \
+        "Not a report (host -> entry): maintenance_window_report_5, maintenance_window_report_6; its hosts are unknown."
