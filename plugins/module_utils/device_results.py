@@ -87,10 +87,10 @@ def skipped_reason(result):
 
 def repeats_for_every_call(result):
     """Whether a result's failure would repeat for every item: wrong key or server, TLS, DNS, refused."""
-    return bool(result.get("failed")) and not result.get("skipped") and (
-        result.get("api_code") == LOGIN_FAILED
-        or result.get("http_status") in REPEATING_HTTP_STATUSES
-        or result.get("transport_error") in REPEATING_TRANSPORT_ERRORS)
+    if not result.get("failed") or result.get("skipped"):
+        return False
+    return any((result.get("api_code") == LOGIN_FAILED, result.get("http_status") in REPEATING_HTTP_STATUSES,
+                result.get("transport_error") in REPEATING_TRANSPORT_ERRORS))
 
 
 def failed_without_answer(result):
