@@ -17,8 +17,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import threading
+from collections import namedtuple
 
-from ansible_collections.msp.antivirus.plugins.module_utils.errors import TransportError
+from ansible_collections.msp.antivirus.plugins.module_utils.errors import MspAntivirusError, TransportError
 from ansible_collections.msp.antivirus.plugins.module_utils.http_client import POOL_SIZE, concurrent_map
 
 # Two pool-fulls: an outage fails every item in flight at once, and a second round confirms it. A blip
@@ -139,6 +140,37 @@ def for_each_item(items, work, skip, rule=None, workers=POOL_SIZE):
         return result
 
     return concurrent_map(one, items, workers)
+
+
+# What one call for a batch of items gave: its answer, or the error (None when the batch was skipped) and the
+# batch's failed results.
+BatchOutcome = namedtuple("BatchOutcome", ("batch", "answer", "error", "failed"))
+
+
+def for_each_batch(batches, call, service, result_type):
+    """``call(batch)`` for each batch of items in turn, one answer covering the whole batch (the WFBSS calls of at
+    most 10 customers); as in for_each_item, a failed call fails its batch's items only, and after a failure every
+    call would repeat, the batches left are skipped. A BatchOutcome per batch, in order."""
+    rule, outcomes = StopRule(), []
+    for batch in batches:
+        if rule.reason is not None:
+            skipped = [result_type.skipped(item, service, rule.reason).as_dict() for item in batch]
+            outcomes.append(BatchOutcome(batch, None, None, skipped))
+            continue
+        try:
+            answer = call(batch)
+        except MspAntivirusError as error:
+            failed = [result_type.from_error(item, service, error).as_dict() for item in batch]
+            rule.record(failed[0])
+            outcomes.append(BatchOutcome(batch, None, error, failed))
+            continue
+        outcomes.append(BatchOutcome(batch, answer, None, None))
+    return outcomes
+
+
+def batch_errors(outcomes):
+    """The errors of the failed calls, in order."""
+    return [outcome.error for outcome in outcomes if outcome.error is not None]
 
 
 def summarise_actions(service, results):

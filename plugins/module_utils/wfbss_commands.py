@@ -10,12 +10,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.msp.antivirus.plugins.module_utils.device_results import CustomerResult, StopRule
-from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
-    InvalidOptionError,
-    MspAntivirusError,
-    failure_result,
+from ansible_collections.msp.antivirus.plugins.module_utils.device_results import (
+    CustomerResult,
+    batch_errors,
+    for_each_batch,
 )
+from ansible_collections.msp.antivirus.plugins.module_utils.errors import InvalidOptionError, failure_result
 from ansible_collections.msp.antivirus.plugins.module_utils.wfbss import batches
 
 
@@ -70,31 +70,24 @@ def send_commands(command_batches, send, service, what, check_mode=False, not_se
         result["results"] = [CustomerResult(cid, service, changed=True, msg="Would send {0} for customer {1}.".format(
             service, cid)).as_dict() for cids in command_batches for cid in cids]
         return dict(result, msg="Would send " + what)
-    rule, errors = StopRule(), []
     result.update({not_sent_key: [], "unconfirmed": []})
-    for cids in command_batches:
-        if rule.reason is not None:
+    outcomes = for_each_batch(command_batches, send, service, CustomerResult)
+    for cids, task, error, failed in outcomes:
+        if failed is None:
+            result["tasks"].append(dict(task, cids=cids))
+            result["results"].extend(CustomerResult(cid, service, changed=True, task=task, msg="Sent {0} for customer "
+                                                    "{1}: task {2}.".format(service, cid, task["id"])).as_dict()
+                                     for cid in cids)
+            continue
+        if error is not None and error.outcome_unknown:
+            result["unconfirmed"].extend(cids)
+            for customer in failed:
+                customer.update(uncertain=True, msg=customer["msg"] + " The command may have been carried out for "
+                                "customer {0}: check it in the console.".format(customer["cid"]))
+        else:
             result[not_sent_key].extend(cids)
-            result["results"].extend(CustomerResult.skipped(cid, service, rule.reason).as_dict() for cid in cids)
-            continue
-        try:
-            task = send(cids)
-        except MspAntivirusError as error:
-            errors.append(error)
-            failed = [CustomerResult.from_error(cid, service, error).as_dict() for cid in cids]
-            if error.outcome_unknown:
-                result["unconfirmed"].extend(cids)
-                for customer in failed:
-                    customer.update(uncertain=True, msg=customer["msg"] + " The command may have been carried out "
-                                    "for customer {0}: check it in the console.".format(customer["cid"]))
-            else:
-                result[not_sent_key].extend(cids)
-            rule.record(failed[0])
-            result["results"].extend(failed)
-            continue
-        result["tasks"].append(dict(task, cids=cids))
-        result["results"].extend(CustomerResult(cid, service, changed=True, task=task, msg="Sent {0} for customer {1}: "
-                                                "task {2}.".format(service, cid, task["id"])).as_dict() for cid in cids)
+        result["results"].extend(failed)
+    errors = batch_errors(outcomes)
     result["changed"] = bool(result["tasks"] or result["unconfirmed"])
     if not result["unconfirmed"]:
         del result["unconfirmed"]

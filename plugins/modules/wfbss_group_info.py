@@ -274,9 +274,12 @@ url:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.msp.antivirus.plugins.module_utils.arguments import WFBSS_CONNECTION_ARGS, wfbss_client_args
-from ansible_collections.msp.antivirus.plugins.module_utils.device_results import CustomerResult, StopRule
+from ansible_collections.msp.antivirus.plugins.module_utils.device_results import (
+    CustomerResult,
+    batch_errors,
+    for_each_batch,
+)
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
-    MspAntivirusError,
     fail_on_missing_libraries,
     failure_result,
     run_module,
@@ -295,21 +298,15 @@ def validate(params):
 def run(module, client):
     """The groups of every customer, asked for 10 customers at a time; bad input fails before any API call. A call
     that fails fails its customers only (``results``), unless the failure would repeat for every call."""
-    rule, customers, results, errors = StopRule(), [], [], []
-    for cids in validate(module.params):
-        if rule.reason is not None:
-            results.extend(CustomerResult.skipped(cid, SERVICE, rule.reason).as_dict() for cid in cids)
-            continue
-        try:
-            answered = client.customer_groups(cids)
-        except MspAntivirusError as error:
-            errors.append(error)
-            failed = [CustomerResult.from_error(cid, SERVICE, error).as_dict() for cid in cids]
-            rule.record(failed[0])
+    customers, results = [], []
+    outcomes = for_each_batch(validate(module.params), client.customer_groups, SERVICE, CustomerResult)
+    for cids, answered, dummy, failed in outcomes:
+        if failed is not None:
             results.extend(failed)
             continue
         customers.extend(answered)
         results.extend(customer_result(cid, answered) for cid in cids)
+    errors = batch_errors(outcomes)
     groups = [group for result in results for group in result.get("groups", [])]
     not_found = [result["cid"] for result in results if result.get("found") is False]
     msg = "{0} group(s) of {1} customer(s).".format(len(groups), len(customers))
