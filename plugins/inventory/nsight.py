@@ -123,93 +123,23 @@ cache_timeout: 3600
 #   device_types: [server]
 """
 
-import os
-import re
-from collections import Counter
-
 from ansible.errors import AnsibleParserError
-from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.display import Display
 
 from ansible_collections.msp.antivirus.plugins.module_utils.arguments import NSIGHT_CONNECTION_ARGS, nsight_client_args
 from ansible_collections.msp.antivirus.plugins.module_utils.call_budget import budget_url_password
-from ansible_collections.msp.antivirus.plugins.module_utils.errors import MspAntivirusError, ResponseParseError
-from ansible_collections.msp.antivirus.plugins.module_utils.http_client import Redactor, concurrent_map
+from ansible_collections.msp.antivirus.plugins.module_utils.errors import ResponseParseError
+from ansible_collections.msp.antivirus.plugins.module_utils.http_client import concurrent_map
 from ansible_collections.msp.antivirus.plugins.module_utils.nsight import NsightClient, missing_libraries
+from ansible_collections.msp.antivirus.plugins.plugin_utils.device_inventory import DeviceInventory, matches
 
 # (service, row element, id element) of the device listing of each device type.
 DEVICE_LISTINGS = {
     "server": ("list_servers", "server", "serverid"),
     "workstation": ("list_workstations", "workstation", "workstationid"),
 }
-UNSAFE_HOSTNAME_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]")
-# Host names no device keeps: Ansible's localhost aliases (such a host is the controller, merged with the localhost
-# of every other source; ::1 cannot occur, ":" is unsafe) and its built-in groups (a host named so cannot be
-# targeted by its name). Lower case, as every name is compared through hostname_key().
-RESERVED_HOSTNAMES = frozenset(["localhost", "127.0.0.1", "all", "ungrouped"])
-NAMELESS = "device"
 
 display = Display()
-
-
-def matches(wanted, row_id, name):
-    """An empty filter takes everything; otherwise an id or a case-insensitive name must be listed."""
-    if not wanted:
-        return True
-    keys = {str(row_id), (name or "").casefold()}
-    return any(str(item).casefold() in keys for item in wanted)
-
-
-def safe_hostname(name):
-    """The device name, trimmed, with every character a host name should not hold replaced by _ ('' if none)."""
-    return UNSAFE_HOSTNAME_CHARACTERS.sub("_", (name or "").strip())
-
-
-def hostname_key(hostname):
-    """What two host names must not share. Ansible compares host names exactly, but Windows computer names,
-    and host_vars/ or fact cache files on a case-insensitive file system, ignore case: so do we."""
-    return hostname.lower()
-
-
-def hostnames(devices):
-    """One host name per device, in the order of ``devices``, no two with the same hostname_key.
-
-    1. A safe name that exactly one device has, and that is not reserved, is that device's host name. These
-       names are distinct, as each key is counted once.
-    2. Every other device, in device id order, takes name_deviceid (device_deviceid without a name), or the
-       first of name_deviceid_2, _3... that is free. Each is checked against every name given before it
-       (step 1 names and reserved ones included), so none can collide.
-    Listing order does not matter: step 1 only counts, and in step 2 the choices of two devices can only meet
-    when one device id is listed twice; the sort settles that case too.
-    """
-    names = [safe_hostname(device["name"]) for device in devices]
-    counts = Counter(hostname_key(name) for name in names)
-    chosen = [None] * len(devices)
-    taken = set(RESERVED_HOSTNAMES)
-    for index, name in enumerate(names):
-        key = hostname_key(name)
-        if name and counts[key] == 1 and key not in RESERVED_HOSTNAMES:
-            chosen[index] = name
-            taken.add(key)
-    rest = [index for index, name in enumerate(chosen) if name is None]
-    for index in sorted(rest, key=lambda index: device_order(devices[index])):
-        chosen[index] = first_free("{0}_{1}".format(names[index] or NAMELESS, devices[index]["deviceid"]), taken)
-    return chosen
-
-
-def device_order(device):
-    """Sort key of a device independent of listing order (the walk is concurrent); ties only for the same device id."""
-    return (device["deviceid"], device["device_type"], device["siteid"], device["name"] or "")
-
-
-def first_free(candidate, taken):
-    """candidate, or candidate_2, candidate_3... the first whose key is not taken; it is taken from then on."""
-    hostname, number = candidate, 1
-    while hostname_key(hostname) in taken:
-        number += 1
-        hostname = "{0}_{1}".format(candidate, number)
-    taken.add(hostname_key(hostname))
-    return hostname
 
 
 def listing_id(service, row, id_name):
@@ -241,78 +171,47 @@ def device_record(device_type, row, owner, site):
     }
 
 
-class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
+class InventoryModule(DeviceInventory):
     NAME = "msp.antivirus.nsight"
+    FILE_SUFFIXES = ("nsight.yml", "nsight.yaml")
+    VARIABLE_PREFIX = "nsight_"
+    CONNECTION_ARGS = NSIGHT_CONNECTION_ARGS
 
-    def verify_file(self, path):
-        return super(InventoryModule, self).verify_file(path) and path.endswith(("nsight.yml", "nsight.yaml"))
+    @staticmethod
+    def device_id(device):
+        return device["deviceid"]
 
-    def parse(self, inventory, loader, path, cache=True):
-        super(InventoryModule, self).parse(inventory, loader, path, cache)
-        # What the source file itself sets: an option it does not set may come from the environment.
-        self._source_options = self._read_config_data(path) or {}
-        cache_key = self.get_cache_key(path)
-        use_cache = self.get_option("cache") and cache
-        update_cache = self.get_option("cache") and not cache
-        devices = None
-        if use_cache:
-            try:
-                devices = self._cache[cache_key]
-            except KeyError:
-                update_cache = True
-        if devices is None:
-            devices = self._walk()
-        if update_cache:
-            self._cache[cache_key] = devices
-        self._populate(devices)
+    @staticmethod
+    def device_order(device):
+        """Independent of listing order (the walk is concurrent); ties only for the same device id."""
+        return (device["deviceid"], device["device_type"], device["siteid"], device["name"] or "")
 
-    def _walk(self):
+    def groups_of(self, device):
+        return ["nsight_client_" + (device["client"] or ""),
+                "nsight_site_{0}_{1}".format(device["client"] or "", device["site"] or "")]
+
+    def secrets(self):
+        key = self.get_option("api_key") or ""
+        budget_url = (self.connection_option("budget_url") or "").strip() or None
+        return [key, key.strip(), budget_url, budget_url_password(budget_url)]
+
+    def walk(self):
         """Every device the filters select; the whole walk succeeds or nothing is returned."""
-        missing = missing_libraries({"budget_url": self._connection_option("budget_url")})
+        missing = missing_libraries({"budget_url": self.connection_option("budget_url")})
         if missing:
             raise AnsibleParserError("The msp.antivirus.nsight inventory needs the Python library {0} on the "
                                      "controller: pip install {0}".format(missing[0]))
-        client = self._guarded(self._client, "The N-sight inventory source cannot be used, so no host of it was added")
+        client = self.guarded(lambda: NsightClient(**nsight_client_args(self.connection_options())),
+                              "The N-sight inventory source cannot be used, so no host of it was added", ["apikey"])
         try:
-            return self._guarded(lambda: self._devices(client),
-                                 "The N-sight inventory walk failed, so no host of this source was added")
+            return self.guarded(lambda: self._devices(client),
+                                "The N-sight inventory walk failed, so no host of this source was added", ["apikey"])
         finally:
             client.close()
             for warning in client.warnings:
                 display.warning(warning)
             display.v("msp.antivirus.nsight: the walk cost {0} N-sight call(s); enable cache to reuse it.".format(
                 client.call_count))
-
-    def _guarded(self, step, context):
-        """step(), with a typed error turned into an AnsibleParserError that carries its message.
-
-        Raised outside the except block, so that Ansible shows no chained exception beside the message.
-        The key is redacted once more: a message may quote an option value a user put it in by mistake.
-        """
-        failure = None
-        try:
-            return step()
-        except MspAntivirusError as error:
-            failure = error
-        key = self.get_option("api_key") or ""
-        budget_url = (self._connection_option("budget_url") or "").strip() or None
-        redact = Redactor(secrets=[key, key.strip(), budget_url, budget_url_password(budget_url)],
-                          query_keys=["apikey"])
-        raise AnsibleParserError("{0}: {1}".format(context, redact(failure.message)))
-
-    def _client(self):
-        options = dict((name, self._connection_option(name)) for name in NSIGHT_CONNECTION_ARGS)
-        return NsightClient(**nsight_client_args(options))
-
-    def _connection_option(self, name):
-        """The option's value; one taken from an empty environment variable counts as not set, as for the
-        modules (AWX renders an optional input left empty as ''; Ansible would read validate_certs '' as false)."""
-        fallback = NSIGHT_CONNECTION_ARGS[name].get("fallback")
-        variables = fallback[1] if fallback else ()
-        from_empty_variable = any(variable in os.environ and not os.environ[variable].strip() for variable in variables)
-        if name not in getattr(self, "_source_options", {}) and from_empty_variable:
-            return NSIGHT_CONNECTION_ARGS[name].get("default")
-        return self.get_option(name)
 
     def _devices(self, client):
         clients = self._selected(client.rows("list_clients", "items", "client"), "list_clients", "clientid", "clients")
@@ -338,23 +237,3 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         wanted = self.get_option(option)
         return [{"id": listing_id(service, row, id_name), "name": row.get("name")}
                 for row in rows if matches(wanted, row.get(id_name), row.get("name"))]
-
-    def _populate(self, devices):
-        for hostname, device in zip(hostnames(devices), devices):
-            self.inventory.add_host(hostname)
-            for key, value in device.items():
-                self.inventory.set_variable(hostname, "nsight_" + key, value)
-            client_group = self.inventory.add_group(self._sanitize_group_name("nsight_client_" + (device["client"] or "")))
-            site_group = self.inventory.add_group(
-                self._sanitize_group_name("nsight_site_{0}_{1}".format(device["client"] or "", device["site"] or "")))
-            self.inventory.add_child(client_group, hostname)
-            self.inventory.add_child(site_group, hostname)
-            self._construct(hostname)
-
-    def _construct(self, hostname):
-        """compose, groups and keyed_groups of the constructed fragment, for one host."""
-        strict = self.get_option("strict")
-        hostvars = self.inventory.get_host(hostname).get_vars()
-        self._set_composite_vars(self.get_option("compose"), hostvars, hostname, strict=strict)
-        self._add_host_to_composed_groups(self.get_option("groups"), hostvars, hostname, strict=strict)
-        self._add_host_to_keyed_groups(self.get_option("keyed_groups"), hostvars, hostname, strict=strict)

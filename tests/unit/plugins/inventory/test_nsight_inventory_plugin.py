@@ -27,6 +27,7 @@ from ansible.plugins.loader import inventory_loader
 from ansible.template import Templar
 
 from ansible_collections.msp.antivirus.plugins.inventory import nsight as nsight_inventory
+from ansible_collections.msp.antivirus.plugins.plugin_utils.device_inventory import hostnames
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
     InvalidOptionError,
     NsightApiError,
@@ -169,9 +170,14 @@ def device(deviceid, name, device_type="server", siteid=1):
     return {"deviceid": deviceid, "name": name, "device_type": device_type, "siteid": siteid}
 
 
+def nsight_hostnames(devices):
+    plugin = nsight_inventory.InventoryModule
+    return hostnames(devices, plugin.device_id, plugin.device_order)
+
+
 def named(devices):
     """{deviceid: host name} for the devices."""
-    return dict(zip([item["deviceid"] for item in devices], nsight_inventory.hostnames(devices)))
+    return dict(zip([item["deviceid"] for item in devices], nsight_hostnames(devices)))
 
 
 # --------------------------------------------------------------------------- host names
@@ -200,7 +206,7 @@ def named(devices):
     pytest.param([(7, "PC"), (7, "PC")], ["PC_7", "PC_7_2"], id="same-device-listed-twice"),
 ])
 def test_hostnames_table(names, expected):
-    assert nsight_inventory.hostnames([device(deviceid, name) for deviceid, name in names]) == expected
+    assert nsight_hostnames([device(deviceid, name) for deviceid, name in names]) == expected
 
 
 @pytest.mark.parametrize("order", list(itertools.permutations(range(3))))
@@ -215,7 +221,7 @@ def test_a_device_listed_twice_gets_the_same_names_in_every_order(order):
     PC_7's second fallback meet the first choices of the PC_7 devices 2 and 3: device id order settles it."""
     devices = [device(7, "PC", "server"), device(7, "PC", "workstation"), device(2, "PC_7"), device(3, "PC_7")]
     listed = [devices[index] for index in order]
-    names = dict(zip([(item["deviceid"], item["device_type"]) for item in listed], nsight_inventory.hostnames(listed)))
+    names = dict(zip([(item["deviceid"], item["device_type"]) for item in listed], nsight_hostnames(listed)))
     assert names == {(2, "server"): "PC_7_2", (3, "server"): "PC_7_3", (7, "server"): "PC_7",
                      (7, "workstation"): "PC_7_4"}
 
@@ -226,7 +232,7 @@ def test_hostnames_never_collide_whatever_the_names():
     stems = ["PC", "pc", "PC_1", "PC_2", "PC_1_2", "pc_3", "device", "device_4", "", None, "localhost", "PC 1"]
     for _estate in range(300):
         devices = [device(deviceid, generator.choice(stems)) for deviceid in generator.sample(range(1, 12), 8)]
-        names = nsight_inventory.hostnames(devices)
+        names = nsight_hostnames(devices)
         assert len(names) == len(devices)
         assert len(set(name.lower() for name in names)) == len(devices), (devices, names)
         assert all(re.match(r"^[A-Za-z0-9._-]+$", name) for name in names), names
