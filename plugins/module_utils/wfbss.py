@@ -39,11 +39,21 @@ RESET_EVENTS = (
 )
 # A command takes at least one and at most this many customer ids.
 MAX_CIDS_PER_COMMAND = 10
-# The largest page the customers listing serves.
-CUSTOMERS_PAGE_LIMIT = 100
+# The largest page every listing serves (customers, customers/computers, customers/livestatus, components).
+PAGE_LIMIT = 100
+# components takes one customer, and "The number of ccids must less than 100. ccids beyond that will be ignored."
+MAX_CCIDS_PER_CALL = 99
+# The documented values of the fields and extra_fields of components.
+COMPONENT_FIELDS = (
+    "aa", "ip_addr", "platform", "arch", "components", "version", "scan_mode", "ss_service", "pop3_scan",
+    "virus_detected", "spyware_detected", "spam_detected", "urlfilter_violated", "type", "status", "phone_number",
+    "mac_addr", "last_connect_time", "sched_start_time", "sched_complete_time", "manual_start_time",
+    "manual_complete_time",
+)
+COMPONENT_EXTRA_FIELDS = ("group_name", "label", "out_of_date")
 API_VERSION_PATTERN = re.compile(r"v[0-9]+\.[0-9]+")
-# A listing longer than this many pages (100 customers each) is taken as a server that ignores paging.
-MAX_CUSTOMER_PAGES = 1000
+# A listing longer than this many pages (100 rows each) is taken as a server that ignores paging.
+MAX_PAGES = 1000
 # The service refuses a request whose x-posix-time is further than this from its clock.
 CLOCK_SKEW_LIMIT = "15 minutes"
 
@@ -203,39 +213,102 @@ class WfbssClient:
         return {"id": http_client.excerpt(task["id"], self.redact), "status": task.get("status")}
 
     def customers(self, keyword=None):
-        """Every customer whose name holds ``keyword`` (all when None), every page followed.
+        """Every customer whose name holds ``keyword`` (all when None), every page followed."""
+        params = {"q": keyword} if keyword else {}
+        return [row for answer in self._pages("customers", params, "customers", len) for row in answer["customers"]]
 
-        A server that ignores ``page`` would be followed for ever: a page that repeats the one
-        before, or more than MAX_CUSTOMER_PAGES pages, stops the listing with an error.
+    def computers(self, cids):
+        """GET customers/computers for at most 10 cids, every page followed: the documented ``customers[]``
+        entries (``id``, ``eid``, ``total``, ``computers[]``), one per customer, as the service gave them.
+
+        The pages count devices, so one customer's computers may span two pages: its entries are merged."""
+        answers = self._pages("customers/computers", {"cids": ",".join(cids)}, "devices",
+                              lambda customers: sum(len(customer["computers"]) for customer in customers),
+                              rows_key="computers")
+        return merged_customers(answers, "computers")
+
+    def livestatus(self, cids, begin_time=None):
+        """GET customers/livestatus for at most 10 cids (only the live status updated after ``begin_time``, Unix
+        seconds, when given), every page followed: the documented ``customers[]`` entries (``id``,
+        ``livestatus``) as the service gave them."""
+        params = {"cids": ",".join(cids)}
+        if begin_time is not None:
+            params["begin_time"] = begin_time
+        answers = self._pages("customers/livestatus", params, "customers", len)
+        return [customer for answer in answers for customer in answer["customers"]]
+
+    def components(self, cid, ccids=None, fields=None, extra_fields=None):
+        """GET components for one customer (only the devices ``ccids``, at most 99, when given), every page
+        followed: the device rows as the service gave them.
+
+        The published page stops before its answer: this reads it as its sibling customers/computers is
+        documented, ``customers[]`` entries holding ``computers[]`` rows (docs/api/wfbss.md, "Assumptions"), and
+        refuses any other shape rather than guess."""
+        params = {"cids": cid}
+        for name, values in (("ccids", ccids), ("fields", fields), ("extra_fields", extra_fields)):
+            if values:
+                params[name] = ",".join(values)
+        answers = self._pages("components", params, "devices",
+                              lambda customers: sum(len(customer["computers"]) for customer in customers),
+                              rows_key="computers")
+        return [row for customer in merged_customers(answers, "computers") for row in customer["computers"]]
+
+    def _pages(self, path, params, row_name, count_rows, rows_key=None):
+        """The answers of GET ``path`` for pages 1, 2... until the listing ends, each checked for the documented
+        ``paging`` and ``customers[]`` (whose entries hold a ``rows_key`` list, when given).
+
+        A listing ends at the documented paging.total, or at a short or empty page (in case total is missing or
+        wrong). A server that ignores ``page`` would be followed for ever: a page that repeats the one before, or
+        more than MAX_PAGES pages, stops the listing with an error.
         """
-        customers = []
-        previous_rows = None
-        for page in range(1, MAX_CUSTOMER_PAGES + 1):
-            params = {"page": page, "limit": CUSTOMERS_PAGE_LIMIT}
-            if keyword:
-                params["q"] = keyword
-            answer = self.request("GET", "customers", params=params)
-            rows = answer.get("customers") if isinstance(answer, dict) else None
-            paging = answer.get("paging") if isinstance(answer, dict) else None
-            if not isinstance(rows, list) or not isinstance(paging, dict):
-                raise ResponseParseError("WFBSS answered customers without the documented paging and customers "
-                                         "keys: {0}".format(http_client.excerpt(json.dumps(answer), self.redact)))
-            if rows and rows == previous_rows:
+        answers, counted, previous = [], 0, None
+        for page in range(1, MAX_PAGES + 1):
+            answer = self.request("GET", path, params=dict(params, page=page, limit=PAGE_LIMIT))
+            customers = self._checked_page(path, answer, rows_key)
+            if customers and customers == previous:
                 raise ResponseParseError(
-                    "WFBSS answered page {0} of customers with the same customers as page {1}: the server ignores "
-                    "paging, so the listing cannot be completed. Check that url is the SMPI URL that Trend Micro "
-                    "Remote Manager shows, or narrow the listing with name.".format(page, page - 1))
-            customers.extend(rows)
-            total = paging.get("total")
-            page_size = paging.get("limit") if isinstance(paging.get("limit"), int) else CUSTOMERS_PAGE_LIMIT
-            # Stop on the documented total, and on a short or empty page in case total is missing or wrong.
-            if not rows or len(rows) < page_size or (isinstance(total, int) and len(customers) >= total):
-                return customers
-            previous_rows = rows
+                    "WFBSS answered page {0} of {1} with the same {2} as page {3}: the server ignores paging, so the "
+                    "listing cannot be completed. Check that url is the SMPI URL that Trend Micro Remote Manager "
+                    "shows, or narrow the listing.".format(page, path, row_name, page - 1))
+            answers.append(answer)
+            rows = count_rows(customers)
+            counted += rows
+            total = answer["paging"].get("total")
+            page_size = answer["paging"].get("limit") if isinstance(answer["paging"].get("limit"), int) else PAGE_LIMIT
+            if not rows or rows < page_size or (isinstance(total, int) and counted >= total):
+                return answers
+            previous = customers
         raise ResponseParseError(
-            "WFBSS listed more than {0} pages of customers without reaching the end, so the listing was stopped. "
-            "Narrow it with name, or check that url is the SMPI URL that Trend Micro Remote Manager shows.".format(
-                MAX_CUSTOMER_PAGES))
+            "WFBSS listed more than {0} pages of {1} without reaching the end, so the listing was stopped. Narrow "
+            "it, or check that url is the SMPI URL that Trend Micro Remote Manager shows.".format(MAX_PAGES, path))
+
+    def _checked_page(self, path, answer, rows_key):
+        """The ``customers`` list of one page, or a ResponseParseError naming the shape that was expected."""
+        customers = answer.get("customers") if isinstance(answer, dict) else None
+        paging = answer.get("paging") if isinstance(answer, dict) else None
+        shaped = isinstance(customers, list) and isinstance(paging, dict) and all(isinstance(entry, dict) for entry in customers)
+        if shaped and rows_key:
+            shaped = all(isinstance(entry.get(rows_key), list) and all(isinstance(row, dict) for row in entry[rows_key])
+                         for entry in customers)
+        if not shaped:
+            expected = "paging and customers[]" + ("." + rows_key + "[]" if rows_key else "")
+            raise ResponseParseError("WFBSS answered {0} without the expected {1}: {2}".format(
+                path, expected, http_client.excerpt(json.dumps(answer), self.redact)))
+        return customers
 
     def close(self):
         self.transport.close()
+
+
+def merged_customers(answers, rows_key):
+    """The ``customers[]`` entries of every page, one per customer id (in order of first appearance), the
+    ``rows_key`` lists of a customer that spans pages joined."""
+    merged = {}
+    for answer in answers:
+        for entry in answer["customers"]:
+            key = str(entry.get("id", "")).upper()
+            if key in merged:
+                merged[key][rows_key] = merged[key][rows_key] + entry[rows_key]
+            else:
+                merged[key] = dict(entry)
+    return list(merged.values())

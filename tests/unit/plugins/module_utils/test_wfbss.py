@@ -232,7 +232,7 @@ def test_server_ignoring_page_is_stopped_at_the_repeat(local_server, client):
 
 
 def test_endless_distinct_pages_stop_at_the_page_cap(local_server, client, monkeypatch):
-    monkeypatch.setattr(wfbss, "MAX_CUSTOMER_PAGES", 5)
+    monkeypatch.setattr(wfbss, "MAX_PAGES", 5)
     local_server.router = lambda request: customers_page(int(request.param("page")), 100, None)
     with pytest.raises(ResponseParseError) as raised:
         client.customers()
@@ -246,3 +246,70 @@ def test_batches_split_at_ten():
         split = wfbss.batches(items)
         assert [len(batch) for batch in split] == sizes
         assert [item for batch in split for item in batch] == items
+
+
+# --------------------------------------------------------------------------- read services
+
+def computers_page(page, total, *customers):
+    """A customers/computers page: ``customers`` are (cid, [device ids]) pairs."""
+    entries = [{"id": cid, "eid": "E", "total": len(devices), "computers": [
+        {"cid": device, "name": "PC-" + device, "ipaddr": "1.0.0.10", "gid": 1, "type": 1} for device in devices]}
+        for cid, devices in customers]
+    return json_reply(200, {"paging": {"total": total, "limit": 100, "page": page}, "customers": entries})
+
+
+def test_computers_of_a_customer_that_spans_two_pages_are_merged(local_server, client):
+    first = ["d{0}".format(index) for index in range(100)]
+    local_server.script(computers_page(1, 103, ("A", ["a1"]), ("B", first[:99])),
+                        computers_page(2, 103, ("B", first[99:] + ["x", "y"])))
+    customers = client.computers(["A", "B"])
+    assert [(customer["id"], len(customer["computers"])) for customer in customers] == [("A", 1), ("B", 102)]
+    assert customers[1]["computers"][-1] == {"cid": "y", "name": "PC-y", "ipaddr": "1.0.0.10", "gid": 1, "type": 1}
+    assert [(request.param("page"), request.param("limit"), request.param("cids")) for request in local_server.requests] \
+        == [("1", "100", "A,B"), ("2", "100", "A,B")]
+
+
+@pytest.mark.parametrize("answer", [
+    {"paging": {"total": 1}, "customers": [{"id": "A"}]},
+    {"paging": {"total": 1}, "customers": [{"id": "A", "computers": "none"}]},
+    {"paging": {"total": 1}, "customers": [{"id": "A", "computers": ["row"]}]},
+    {"customers": [{"id": "A", "computers": []}]},
+    ["not", "an", "object"],
+])
+def test_a_devices_answer_of_another_shape_is_refused(local_server, client, answer):
+    local_server.script(json_reply(200, answer))
+    with pytest.raises(ResponseParseError) as raised:
+        client.computers(["A"])
+    assert "without the expected paging and customers[].computers[]" in str(raised.value)
+
+
+def test_components_asks_for_one_customer_and_its_fields(local_server, client):
+    local_server.script(json_reply(200, {"paging": {"total": 2, "limit": 100, "page": 1}, "customers": [
+        {"id": "A", "computers": [{"cid": "d1", "out_of_date": True}, {"cid": "d2", "out_of_date": False}]}]}))
+    rows = client.components("A", ccids=["d1", "d2"], fields=["platform", "arch"], extra_fields=["out_of_date"])
+    assert rows == [{"cid": "d1", "out_of_date": True}, {"cid": "d2", "out_of_date": False}]
+    request = local_server.requests[0]
+    assert (request.param("cids"), request.param("ccids"), request.param("fields"), request.param("extra_fields")) \
+        == ("A", "d1,d2", "platform,arch", "out_of_date")
+
+
+def test_components_without_options_sends_none_of_them(local_server, client):
+    local_server.script(json_reply(200, {"paging": {"total": 0, "limit": 100, "page": 1}, "customers": []}))
+    assert client.components("A") == []
+    assert all(local_server.requests[0].param(name) is None for name in ("ccids", "fields", "extra_fields"))
+
+
+def test_livestatus_follows_pages_of_customers_and_sends_begin_time(local_server, client):
+    def page(number, count):
+        return json_reply(200, {"paging": {"total": 101, "limit": 100, "page": number}, "customers": [
+            {"id": "C{0}-{1}".format(number, index), "livestatus": {"wtp": {"light": 0}}} for index in range(count)]})
+    local_server.script(page(1, 100), page(2, 1))
+    customers = client.livestatus(["A"], begin_time=1370315252)
+    assert len(customers) == 101 and customers[0]["livestatus"] == {"wtp": {"light": 0}}
+    assert [request.param("begin_time") for request in local_server.requests] == ["1370315252"] * 2
+
+
+def test_livestatus_without_begin_time_does_not_send_it(local_server, client):
+    local_server.script(json_reply(200, {"paging": {"total": 0, "limit": 100, "page": 1}, "customers": []}))
+    assert client.livestatus(["A"]) == []
+    assert local_server.requests[0].param("begin_time") is None
