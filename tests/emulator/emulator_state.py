@@ -9,8 +9,10 @@ import copy
 import threading
 import time
 
+import nsight_estate
 import rate_limit
 import seed_data
+import wfbss_seed_data
 
 SETTABLE_SCAN_STATES = ("running", "paused", "finished", "cancelled", "none")
 
@@ -22,23 +24,45 @@ class EmulatorState:
     The call limit given here (the constructor's, the CLI's) is the one reset() restores.
     """
 
-    def __init__(self, credentials, extra_devices=0, nsight_rate_limit=None, nsight_rate_window=rate_limit.DEFAULT_WINDOW):
+    def __init__(self, credentials, extra_devices=0, nsight_rate_limit=None, nsight_rate_window=rate_limit.DEFAULT_WINDOW, estate=None):
         self.lock = threading.RLock()
         self.credentials = credentials
         self.extra_devices = extra_devices
+        self.estate = nsight_estate.checked_estate(estate) if estate else None
         self.initial_nsight_rate_limit = rate_limit.checked_settings(nsight_rate_limit, nsight_rate_window)
         self.reset()
 
     def reset(self):
         with self.lock:
-            self.clients, self.sites, self.devices = seed_data.build_nsight_data(self.extra_devices, seed_data.utc_now())
+            now = seed_data.utc_now()
+            self.clients, self.sites, self.devices = seed_data.build_nsight_data(self.extra_devices, now)
+            if self.estate:
+                nsight_estate.add_estate(self.estate, self.clients, self.sites, self.devices, now)
+            self.index_nsight_data()
             self.customers = seed_data.build_customers()
+            wfbss_now = int(time.time())
+            self.computers = wfbss_seed_data.build_computers(self.customers, wfbss_now)
+            self.livestatus = wfbss_seed_data.build_livestatus_table(self.customers, self.computers, wfbss_now)
             self.pending_definition_updates = set()
             self.tasks = []
             self.calls = []
             self.faults = []
             self.clock_offset = 0
             self.nsight_rate_limit = rate_limit.RollingWindowLimit(*self.initial_nsight_rate_limit)
+
+    def index_nsight_data(self):
+        """Sites by client, devices by site and by client (in id order): listings must not scan the whole estate per call.
+
+        Devices never move between sites, so the index lasts until the next reset.
+        """
+        self.client_sites = dict((clientid, []) for clientid in self.clients)
+        for site in sorted(self.sites.values(), key=lambda s: s["siteid"]):
+            self.client_sites[site["clientid"]].append(site)
+        self.site_devices = dict((siteid, []) for siteid in self.sites)
+        self.client_devices = dict((clientid, []) for clientid in self.clients)
+        for device in sorted(self.devices.values(), key=lambda d: d["id"]):
+            self.site_devices[device["siteid"]].append(device)
+            self.client_devices[device["clientid"]].append(device)
 
     def wfbss_clock(self):
         """The WFBSS server's idea of now, in Unix seconds; tests shift it to provoke clock skew."""

@@ -15,7 +15,7 @@ import re
 import nsight_catalog
 from http_reply import forbidden_reply, xml_reply
 from nsight_xml import action_failure, action_ok, cdata_element, container, element, envelope, error
-from seed_data import BITDEFENDER, VIPRE, new_scan, timestamp, utc_now
+from seed_data import BITDEFENDER, CAPABILITY_FLAGS, CHECKCOUNT_FIELDS, VIPRE, client_listing_facts, new_scan, timestamp, utc_now
 
 ENGINES = {"1": VIPRE, "2": BITDEFENDER}
 DEFAULT_ENGINE = "2"
@@ -306,9 +306,15 @@ def list_mav_quarantine(state, params):
 
 # ---- finding devices --------------------------------------------------------------
 
-def devices_where(state, **wanted):
-    return [device for device in sorted(state.devices.values(), key=lambda d: d["id"])
-            if all(device[key] == value for key, value in wanted.items())]
+def devices_where(state, siteid=None, clientid=None, device_type=None):
+    """Devices of one site or one client (in id order), optionally of one type, from the state's index."""
+    devices = state.site_devices[siteid] if siteid is not None else state.client_devices[clientid]
+    return [device for device in devices if device_type is None or device["type"] == device_type]
+
+
+def client_sites(state, client):
+    """The client's sites, in id order."""
+    return state.client_sites[client["clientid"]]
 
 
 def list_clients(state, params):
@@ -334,11 +340,10 @@ def client_row(client, counts):
 
 def list_sites(state, params):
     client = lookup(state.clients, params, "clientid")
-    sites = sorted((s for s in state.sites.values() if s["clientid"] == client["clientid"]), key=lambda s: s["siteid"])
     return container("items", ["<site>%s%s%s%s%s%s</site>" % (
         element("siteid", site["siteid"]), cdata_element("name", site["name"]), element("connection_ok", site["connection_ok"]),
         element("creation_date", site["creation_date"]), cdata_element("city", site["city"]), element("country", site["country"]))
-        for site in sites])
+        for site in client_sites(state, client)])
 
 
 def list_servers(state, params):
@@ -354,24 +359,32 @@ def list_site_devices(state, params, device_type):
     return container("items", ["<%s>%s%s%s%s%s</%s>" % (
         device_type, element(device_type + "id", device["id"]), cdata_element("name", device["name"]),
         cdata_element("os", device["os"]), element("ip", device["ip"]), element("online", device["online"]), device_type)
-        for device in devices_where(state, siteid=site["siteid"], type=device_type)])
+        for device in devices_where(state, siteid=site["siteid"], device_type=device_type)])
 
 
 def list_devices_at_client(state, params):
+    """"Default ordering first by sitename then by devicename"; sites without such devices are left out (a guess)."""
     client = lookup(state.clients, params, "clientid")
-    device_type = choice(params, "devicetype", DEVICE_TYPES)
-    sites = sorted((s for s in state.sites.values() if s["clientid"] == client["clientid"]), key=lambda s: s["siteid"])
-    site_elements = ["<site>%s%s</site>" % (cdata_element("name", site["name"]), "".join(
-        client_device_row(device, device_type) for device in devices_where(state, siteid=site["siteid"], type=device_type)))
-        for site in sites]
-    return "<items><client>%s%s</client></items>" % (cdata_element("name", client["name"]), "".join(site_elements))
+    device_type = choice(params, "devicetype", CLIENT_DEVICE_TYPES)
+    site_elements = []
+    for site in sorted(client_sites(state, client), key=lambda s: (s["name"], s["siteid"])):
+        devices = sorted(devices_where(state, siteid=site["siteid"], device_type=device_type), key=lambda d: (d["name"], d["id"]))
+        if devices:
+            site_elements.append("<site>%s%s%s</site>" % (
+                element("id", site["siteid"]), cdata_element("name", site["name"]),
+                "".join(client_device_row(device, device_type) for device in devices)))
+    return "<items><client>%s%s%s</client></items>" % (
+        element("id", client["clientid"]), cdata_element("name", client["name"]), "".join(site_elements))
 
 
 def client_device_row(device, device_type):
-    return "<%s>%s%s%s%s%s%s</%s>" % (
+    facts = client_listing_facts(device)
+    checks = "".join(element(name, facts["checkcount"][name]) for name in CHECKCOUNT_FIELDS)
+    flags = "".join(element(name, facts[name]) for name in CAPABILITY_FLAGS)
+    return "<%s>%s%s%s%s%s<checkcount>%s</checkcount>%s</%s>" % (
         device_type, element("id", device["id"]), cdata_element("name", device["name"]),
-        element("status", "OK" if device["online"] else "Offline"), element("online", device["online"]),
-        cdata_element("os", device["os"]), element("mav", device["mav"]), device_type)
+        cdata_element("username", facts["username"]), cdata_element("description", facts["description"]),
+        element("status", facts["status"]), checks, flags, device_type)
 
 
 HANDLERS = {

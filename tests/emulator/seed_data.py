@@ -86,7 +86,9 @@ GENERATED_CUSTOMER_COUNT = 226
 CUSTOMER_NAME_STEMS = ["Contoso Dental", "Fabrikam Legal", "Northwind Traders", "Tailspin Toys", "Woodgrove Bank", "Litware Labs"]
 TIME_ZONES = ["UTC", "America/New_York", "Europe/Amsterdam", "Asia/Tokyo", "Australia/Sydney"]
 SEED_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/msp/antivirus/tests/emulator")
-CUSTOMER_GROUPS = [("Servers (default)", "server"), ("Desktops (default)", "desktop")]
+# As the customers/groups page's example (018): the same two default groups, with integer ids and types, for every customer.
+DEVICE_GROUP = {"type": 1, "id": 1, "name": "Device (Default)"}
+SERVER_GROUP = {"type": 2, "id": 2, "name": "Server (Default)"}
 
 SCAN_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 COMPLETE_STATES = ("finished", "cancelled", "error")
@@ -181,6 +183,31 @@ def build_nsight_data(extra_devices, now):
     return clients, sites, devices
 
 
+# list_devices_at_client's per-device fields beyond id and name; the pages name them, the values are guesses.
+CHECKCOUNT_FIELDS = ("dsc_247", "pass", "clear", "fail")
+CAPABILITY_FLAGS = ("takecontrol", "patch", "mav", "mob", "systray", "mavbreck")
+
+
+def client_listing_facts(device):
+    """username, description, status, checkcount and the capability flags (1/0), derived from the device's record."""
+    server = device["type"] == "server"
+    checks = 6 if server else 4
+    failed = 1 if device["id"] % 4 == 0 else 0
+    cleared = 1 if device["id"] % 6 == 0 else 0
+    return {
+        "username": "Administrator" if server else "user%d" % device["id"],
+        "description": "%s %s" % (device["site"], device["type"]),
+        "status": "OK" if device["online"] else "Offline",
+        "checkcount": {"dsc_247": checks, "pass": checks - failed - cleared, "clear": cleared, "fail": failed},
+        "takecontrol": 1,
+        "patch": 0 if device["id"] % 7 == 0 else 1,
+        "mav": device["mav"],
+        "mob": 1 if server and device["id"] % 2 else 0,
+        "systray": 0 if server else 1,
+        "mavbreck": 0,
+    }
+
+
 def stable_guid(*parts):
     """Upper-case GUID derived from the parts, like the ids in the WFBSS pages."""
     return str(uuid.uuid5(SEED_NAMESPACE, "/".join(parts))).upper()
@@ -213,5 +240,6 @@ def build_customers():
     return named + generated
 
 
-def customer_groups(cid):
-    return [{"id": stable_guid("group", cid, name), "name": name, "type": group_type} for name, group_type in CUSTOMER_GROUPS]
+def customer_groups():
+    """Every customer's groups, as fresh dicts (callers may serialise or change them)."""
+    return [dict(DEVICE_GROUP), dict(SERVER_GROUP)]

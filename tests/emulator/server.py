@@ -30,6 +30,7 @@ import control_api  # noqa: E402
 import fault_injection  # noqa: E402
 import nsight_api  # noqa: E402
 import wfbss_api  # noqa: E402
+from nsight_estate import parse_estate  # noqa: E402
 from background_server import BackgroundServer  # noqa: E402
 from emulator_credentials import NSIGHT_API_KEY, WFBSS_ACCESS_TOKEN, WFBSS_SECRET_KEY, Credentials  # noqa: E402
 from emulator_state import EmulatorState  # noqa: E402
@@ -172,12 +173,13 @@ class Emulator(BackgroundServer):
 
     def __init__(self, host="127.0.0.1", port=0, extra_devices=0,
                  nsight_api_key=NSIGHT_API_KEY, wfbss_access_token=WFBSS_ACCESS_TOKEN, wfbss_secret_key=WFBSS_SECRET_KEY,
-                 nsight_rate_limit=None, nsight_rate_window=DEFAULT_WINDOW):
+                 nsight_rate_limit=None, nsight_rate_window=DEFAULT_WINDOW, estate=None):
         self.host = host
         self.port = port
         # The call limit given here survives reset(); one set later (set_nsight_rate_limit, the control API) does not.
+        # estate: (clients, sites, devices) of a synthetic N-sight estate, or None.
         self.state = EmulatorState(Credentials(nsight_api_key, wfbss_access_token, wfbss_secret_key), extra_devices,
-                                   nsight_rate_limit, nsight_rate_window)
+                                   nsight_rate_limit, nsight_rate_window, estate)
 
     def make_server(self):
         return EmulatorHTTPServer((self.host, self.port), self)
@@ -268,6 +270,8 @@ def parse_args(argv):
     parser.add_argument("--port", type=int, default=0, help="port to listen on; 0 picks a free one (default)")
     parser.add_argument("--devices", type=int, default=0, metavar="N",
                         help="add N synthetic running Bitdefender servers, ids 50001.., for benchmarks")
+    parser.add_argument("--estate", type=estate_argument, default=None, metavar="CLIENTS,SITES,DEVICES",
+                        help="add a synthetic N-sight estate (e.g. 300,900,10000), ids 600001.., 700001.., 1000001.., for benchmarks")
     parser.add_argument("--nsight-api-key", default=NSIGHT_API_KEY)
     parser.add_argument("--wfbss-access-token", default=WFBSS_ACCESS_TOKEN)
     parser.add_argument("--wfbss-secret-key", default=WFBSS_SECRET_KEY)
@@ -276,6 +280,13 @@ def parse_args(argv):
     parser.add_argument("--nsight-rate-window", type=window_argument, default=DEFAULT_WINDOW, metavar="SECONDS",
                         help="the rolling window of --nsight-rate-limit, in seconds (default %d)" % DEFAULT_WINDOW)
     return parser.parse_args(argv)
+
+
+def estate_argument(text):
+    try:
+        return parse_estate(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("CLIENTS,SITES,DEVICES with 1 <= CLIENTS <= SITES and DEVICES >= 0, not %r" % text)
 
 
 def rate_limit_argument(text):
@@ -309,7 +320,7 @@ def main(argv=None):
     args = parse_args(argv)
     stop_requested = stop_signal_event()
     emulator = Emulator(args.host, args.port, args.devices, args.nsight_api_key, args.wfbss_access_token, args.wfbss_secret_key,
-                        args.nsight_rate_limit, args.nsight_rate_window)
+                        args.nsight_rate_limit, args.nsight_rate_window, args.estate)
     emulator.start()
     print(emulator.url, flush=True)
     # A timeout keeps the main thread waking up, so signals are handled promptly on every Python version.

@@ -17,6 +17,7 @@ import hmac
 import re
 import uuid
 
+import wfbss_seed_data
 from http_reply import json_reply
 from seed_data import customer_groups
 
@@ -38,6 +39,18 @@ EVENTS = (
     "network_virus_incidents", "virus_unsuccessful", "spyware_unsuccessful", "device_control_incidents",
 )
 CIDS_RULE = "At least one customer ID must be specified, and no more than 10."
+ONE_CID_RULE = "Only accept one Customer ID"
+CCIDS_RULE = "The number of ccids must less than 100. ccids beyond that will be ignored."
+MAX_CCIDS = 99  # "must less than 100": the rest are ignored, not refused
+LIVESTATUS_LIMIT = 25
+# The components fields, in the published order; extra fields come only when asked for.
+COMPONENT_FIELDS = (
+    "aa", "ip_addr", "platform", "arch", "components", "version", "scan_mode", "ss_service", "pop3_scan", "virus_detected",
+    "spyware_detected", "spam_detected", "urlfilter_violated", "type", "status", "phone_number", "mac_addr", "last_connect_time",
+    "sched_start_time", "sched_complete_time", "manual_start_time", "manual_complete_time",
+)
+EXTRA_FIELDS = ("group_name", "label", "out_of_date")
+COMPUTER_ROW_FIELDS = ("ipaddr", "gid", "type", "name", "cid")
 
 
 class WfbssError(Exception):
@@ -167,6 +180,27 @@ def bounded_int(query, field, default, minimum, maximum=None):
     return int(value)
 
 
+def integer(query, field, rule):
+    value = query.get(field, "")
+    if not SIGNED_INTEGER.match(value):
+        raise invalid_parameter(field, rule)
+    return int(value)
+
+
+def paging(query, default_limit):
+    """(page, limit) of a listing: page >= 1 (default 1), limit 1-100."""
+    return bounded_int(query, "page", 1, 1), bounded_int(query, "limit", default_limit, 1, MAX_LIMIT)
+
+
+def page_of(rows, page, limit):
+    first = (page - 1) * limit
+    return rows[first:first + limit]
+
+
+def paging_answer(total, page, limit):
+    return {"total": total, "limit": limit, "page": page}
+
+
 def refuse_body(request):
     if request.body:
         raise invalid_parameter("body", "Do not supply a request body with this method.")
@@ -191,18 +225,68 @@ def reset_command(state, request):
     if reset_type == "livestatus":
         # The page: events is only effective with livestatus; without it every event is reset.
         events = comma_list(query, "events", "Valid values: " + ", ".join(EVENTS), allowed=EVENTS) if "events" in query else list(EVENTS)
+        reset_livestatus(state, cids, events)
     return start_task(state, "reset", type=reset_type, cids=cids, events=events)
 
 
 def scan_command(state, request):
     refuse_body(request)
     scan_type = choice(request.query, "type", ("start", "stop"))
-    return start_task(state, "scan", type=scan_type, cids=customer_ids(request.query), gids=group_ids(request.query))
+    cids, gids = customer_ids(request.query), group_ids(request.query)
+    mark_scans(state, scan_type, cids, gids)
+    return start_task(state, "scan", type=scan_type, cids=cids, gids=gids)
 
 
 def update_command(state, request):
     refuse_body(request)
-    return start_task(state, "update", cids=customer_ids(request.query), gids=group_ids(request.query))
+    cids, gids = customer_ids(request.query), group_ids(request.query)
+    mark_updated(state, cids, gids)
+    return start_task(state, "update", cids=cids, gids=gids)
+
+
+# ---- what commands change (at once; the emulator's guesses: README.md, "Guesses") -------------
+
+def known_customers(state):
+    """Customers by upper-case id: ids are matched without regard to letter case."""
+    return dict((customer["id"].upper(), customer) for customer in state.customers)
+
+
+def known_cids(state, cids):
+    known = known_customers(state)
+    return [known[cid.upper()]["id"] for cid in cids if cid.upper() in known]
+
+
+def reset_livestatus(state, cids, events):
+    """Each event's livestatus key goes green with no incidents; the *_unsuccessful events have no visible key."""
+    now = int(state.wfbss_clock())
+    keys = [wfbss_seed_data.RESET_EVENT_KEYS[event] for event in events if wfbss_seed_data.RESET_EVENT_KEYS[event]]
+    for cid in known_cids(state, cids):
+        status = state.livestatus[cid]
+        for key in keys:
+            status[key] = wfbss_seed_data.event_status(0, 0, now)
+        status["update_time"] = now
+
+
+def chosen_computers(state, cids, gids):
+    """The computers of the known customers among cids, only of the groups gids names when given."""
+    return [computer for cid in known_cids(state, cids) for computer in state.computers[cid]
+            if gids is None or str(computer["gid"]) in gids]
+
+
+def mark_scans(state, scan_type, cids, gids):
+    now = int(state.wfbss_clock())
+    for computer in chosen_computers(state, cids, gids):
+        if scan_type == "start":
+            computer["manual_start_time"], computer["manual_complete_time"] = now, 0
+        else:
+            computer["manual_complete_time"] = now
+
+
+def mark_updated(state, cids, gids):
+    now = int(state.wfbss_clock())
+    for computer in chosen_computers(state, cids, gids):
+        computer.update(wfbss_seed_data.updated_fields())
+        computer["last_connect_time"] = now
 
 
 def list_customers(state, request):
@@ -217,9 +301,88 @@ def list_customers(state, request):
 
 def list_customer_groups(state, request):
     """Groups of the known customers among cids; unknown ids are left out."""
-    known = dict((customer["id"].upper(), customer["id"]) for customer in state.customers)
-    cids = [known[cid.upper()] for cid in customer_ids(request.query) if cid.upper() in known]
-    return {"customers": [{"id": cid, "groups": customer_groups(cid)} for cid in cids]}
+    return {"customers": [{"id": cid, "groups": customer_groups()} for cid in known_cids(state, customer_ids(request.query))]}
+
+
+# ---- read services: customers/computers, customers/livestatus, components ----------------------
+
+def selected_customers(state, query):
+    """cids given: 1 to 10 ids, the known ones once each in the order asked; no cids: every customer."""
+    if "cids" not in query:
+        return list(state.customers)
+    known = known_customers(state)
+    chosen = []
+    for cid in customer_ids(query):
+        customer = known.get(cid.upper())
+        if customer is not None and customer not in chosen:
+            chosen.append(customer)
+    return chosen
+
+
+def list_customer_computers(state, request):
+    """Paging counts devices: a page holds devices [first:first + limit] in customer order, grouped per customer."""
+    refuse_body(request)
+    customers = selected_customers(state, request.query)
+    page, limit = paging(request.query, MAX_LIMIT)
+    rows = [(customer, computer) for customer in customers for computer in state.computers[customer["id"]]]
+    grouped = []
+    for customer, computer in page_of(rows, page, limit):
+        if not grouped or grouped[-1]["id"] != customer["id"]:
+            grouped.append({"total": len(state.computers[customer["id"]]), "id": customer["id"], "eid": customer["eid"], "computers": []})
+        grouped[-1]["computers"].append(dict((field, computer[field]) for field in COMPUTER_ROW_FIELDS))
+    return {"paging": paging_answer(len(rows), page, limit), "customers": grouped}
+
+
+def list_customer_livestatus(state, request):
+    """Paging counts customers; begin_time keeps those whose livestatus was updated after it."""
+    refuse_body(request)
+    query = request.query
+    customers = selected_customers(state, query)
+    page, limit = paging(query, LIVESTATUS_LIMIT)
+    if "begin_time" in query:
+        begin_time = integer(query, "begin_time", "Unix timestamp (seconds since 1970-01-01 00:00:00 UTC)")
+        customers = [customer for customer in customers if state.livestatus[customer["id"]]["update_time"] > begin_time]
+    return {"paging": paging_answer(len(customers), page, limit),
+            "customers": [{"id": customer["id"], "livestatus": state.livestatus[customer["id"]]} for customer in page_of(customers, page, limit)]}
+
+
+def list_components(state, request):
+    """The answer's shape is not published: ours is customers/computers's (README.md, "Guesses")."""
+    refuse_body(request)
+    query = request.query
+    cid = one_customer_id(query)
+    ccids = comma_list(query, "ccids", CCIDS_RULE)[:MAX_CCIDS] if "ccids" in query else None
+    fields = optional_fields(query, "fields", COMPONENT_FIELDS) or COMPONENT_FIELDS
+    extra_fields = optional_fields(query, "extra_fields", EXTRA_FIELDS) or ()
+    page, limit = paging(query, MAX_LIMIT)
+    customer = known_customers(state).get(cid.upper())
+    computers = state.computers[customer["id"]] if customer else []
+    if ccids is not None:
+        wanted = set(ccids)
+        computers = [computer for computer in computers if computer["cid"] in wanted]
+    rows = [component_row(computer, fields, extra_fields) for computer in page_of(computers, page, limit)]
+    return {"paging": paging_answer(len(computers), page, limit),
+            "customers": [{"id": customer["id"], "computers": rows}] if computers else []}
+
+
+def one_customer_id(query):
+    cids = [cid.strip() for cid in query.get("cids", "").split(",")]
+    if len(cids) != 1 or not cids[0]:
+        raise invalid_parameter("cids", ONE_CID_RULE)
+    return cids[0]
+
+
+def optional_fields(query, name, allowed):
+    """The fields named, in the order given, or None when the parameter is absent."""
+    if name not in query:
+        return None
+    return comma_list(query, name, "Valid values: " + ", ".join(allowed), allowed=allowed)
+
+
+def component_row(computer, fields, extra_fields):
+    row = {"cid": computer["cid"]}
+    row.update((field, computer[field]) for field in tuple(fields) + tuple(extra_fields))
+    return row
 
 
 COMMANDS = {
@@ -228,4 +391,7 @@ COMMANDS = {
     "commands/update": {"POST": update_command},
     "customers": {"GET": list_customers},
     "customers/groups": {"GET": list_customer_groups},
+    "customers/computers": {"GET": list_customer_computers},
+    "customers/livestatus": {"GET": list_customer_livestatus},
+    "components": {"GET": list_components},
 }
