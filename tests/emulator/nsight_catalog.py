@@ -26,9 +26,8 @@ CLIENTID = Parameter("clientid", "integer", "0", "0", "The clientid must be a va
 SITEID = Parameter("siteid", "integer", "0", "0", "The siteid must be a valid site id.", "yes")
 ENGINE = Parameter("v", "integer", "2", "1, 2", "Optional. The antivirus engine: 1 = VIPRE, 2 = Bitdefender.", "no")
 DETAILS = Parameter("details", "string", "", "YES, NO", "Whether to return the scan details.", "yes")
-DEVICETYPE = Parameter("devicetype", "string", "", "server, workstation", "The type of device to return.", "yes")
-DEVICETYPE_FILTER = DEVICETYPE._replace(description="Optional. Only return clients with devices of this type.", required="no",
-                                        values="server, workstation, mobile_device")
+DEVICETYPE = Parameter("devicetype", "string", "", "server, workstation, mobile_device", "The type of device to return.", "yes")
+DEVICETYPE_FILTER = DEVICETYPE._replace(description="Optional. Only return clients with devices of this type.", required="no")
 
 ITEMS = Parameter("items", "string", "", "CURRENT, PREVIOUS, ALL",
                   "Which quarantined items to list: those in quarantine now, those before, or all.", "yes")
@@ -119,14 +118,21 @@ SERVICES = [
     listing("list_servers", "List the servers at the specified site.", [SITEID], "&siteid=SITEID", device_fields("serverid", "server")),
     listing("list_workstations", "List the workstations at the specified site.", [SITEID], "&siteid=SITEID",
             device_fields("workstationid", "workstation")),
-    listing("list_devices_at_client", "List the devices of the specified type at the specified client, grouped by site.",
+    listing("list_devices_at_client", "List the devices of the specified type at the specified client, grouped by site. "
+            "Default ordering first by sitename then by devicename.",
             [CLIENTID, DEVICETYPE], "&clientid=CLIENTID&devicetype=server", [
                 Field("id", "integer", "no", "The id of the device; this is the deviceid of the MAV services."),
                 Field("name", "string", "no", "The name of the device."),
-                Field("status", "string", "no", "OK when the device is online, Offline otherwise."),
-                Field("online", "integer", "no", "1 when the device is online, 0 otherwise."),
-                Field("os", "string", "yes", "The operating system."),
-                Field("mav", "integer", "no", "1 when Managed Antivirus is installed, 0 otherwise."),
+                Field("username", "string", "yes", "The user last logged on to the device."),
+                Field("description", "string", "yes", "The description of the device."),
+                Field("status", "string", "no", "The status of the device."),
+                Field("checkcount", "object", "no", "The counts of the device's checks: dsc_247, pass, clear and fail."),
+                Field("takecontrol", "integer", "no", "1 when Take Control is available, 0 otherwise."),
+                Field("patch", "integer", "no", "1 when Patch Management is available, 0 otherwise."),
+                Field("mav", "integer", "no", "1 when Managed Antivirus is available, 0 otherwise."),
+                Field("mob", "integer", "no", "1 when Managed Online Backup is available, 0 otherwise."),
+                Field("systray", "integer", "no", "1 when the system tray is available, 0 otherwise."),
+                Field("mavbreck", "integer", "no", "1 when mavbreck is available, 0 otherwise."),
             ]),
 ]
 
