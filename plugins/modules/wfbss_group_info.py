@@ -47,8 +47,9 @@ options:
     elements: str
     required: true
 notes:
-  - Trend Micro documents the fields C(id), C(name) and C(type) of a group, not the values C(type) takes; they are
-    returned as the API gives them.
+  - Trend Micro documents the fields C(id), C(name) and C(type) of a group but no table of their values; its example
+    shows integer ids and types, C(type) 1 C(Device (Default)) and C(type) 2 C(Server (Default)). Groups are returned
+    as the API gives them; RV(gids) writes every id as a string.
 seealso:
   - module: msp.antivirus.wfbss_customer_info
   - module: msp.antivirus.wfbss_scan
@@ -70,13 +71,13 @@ EXAMPLES = r"""
     cids: "{{ acme.cids }}"
   register: acme_groups
 
-- name: Scan the groups named like servers
+- name: Scan the server groups (type 2, "Server (Default)" in Trend Micro's example)
   msp.antivirus.wfbss_scan:
     access_token: "{{ wfbss_access_token }}"
     secret_key: "{{ wfbss_secret_key }}"
     type: start
     cids: "{{ acme.cids }}"
-    gids: "{{ acme_groups.groups | selectattr('name', 'search', 'Servers') | map(attribute='id') | list }}"
+    gids: "{{ acme_groups.groups | selectattr('type', 'equalto', 2) | map(attribute='id') | map('string') | list }}"
 """
 
 RETURN = r"""
@@ -147,20 +148,22 @@ results:
           returned: always
           sample: 640FE47F-5118-4D79-8221-A35D0DE2EE2C
         id:
-          description: The group id, for the O(msp.antivirus.wfbss_scan#module:gids) option.
-          type: str
+          description: The group id, as the API gives it (an integer in Trend Micro's example); RV(gids) holds it
+            as a string, for the O(msp.antivirus.wfbss_scan#module:gids) option.
+          type: int
           returned: always
-          sample: 1F0D5B1C-6C1E-5E0B-9E43-3C3F6A5B2D10
+          sample: 2
         name:
           description: The group's name.
           type: str
           returned: always
-          sample: Servers (default)
+          sample: Server (Default)
         type:
-          description: The group's type, as the API gives it (Trend Micro documents no values).
-          type: str
+          description: The group's type, as the API gives it; Trend Micro's example shows 1 C(Device (Default)) and
+            2 C(Server (Default)).
+          type: int
           returned: always
-          sample: server
+          sample: 2
     transport_error:
       description:
         - How the request failed when this customer's call failed without any answer, after its retries.
@@ -208,20 +211,22 @@ customers:
       returned: always
       contains:
         id:
-          description: The group id, for the O(msp.antivirus.wfbss_scan#module:gids) option.
-          type: str
+          description: The group id, as the API gives it (an integer in Trend Micro's example); RV(gids) holds it
+            as a string, for the O(msp.antivirus.wfbss_scan#module:gids) option.
+          type: int
           returned: always
-          sample: 1F0D5B1C-6C1E-5E0B-9E43-3C3F6A5B2D10
+          sample: 2
         name:
           description: The group's name.
           type: str
           returned: always
-          sample: Servers (default)
+          sample: Server (Default)
         type:
-          description: The group's type, as the API gives it (Trend Micro documents no values).
-          type: str
+          description: The group's type, as the API gives it; Trend Micro's example shows 1 C(Device (Default)) and
+            2 C(Server (Default)).
+          type: int
           returned: always
-          sample: server
+          sample: 2
 groups:
   description:
     - Kept for compatibility with 1.0.0; the groups of RV(results[].groups), one list.
@@ -232,17 +237,22 @@ groups:
   elements: dict
   sample:
     - cid: 640FE47F-5118-4D79-8221-A35D0DE2EE2C
-      id: 1F0D5B1C-6C1E-5E0B-9E43-3C3F6A5B2D10
-      name: Servers (default)
-      type: server
+      id: 1
+      name: Device (Default)
+      type: 1
+    - cid: 640FE47F-5118-4D79-8221-A35D0DE2EE2C
+      id: 2
+      name: Server (Default)
+      type: 2
 gids:
   description:
     - Kept for compatibility with 1.0.0.
-    - The ids of RV(groups), in order, ready for the O(msp.antivirus.wfbss_scan#module:gids) option.
+    - The ids of RV(groups), in order, ready for the O(msp.antivirus.wfbss_scan#module:gids) option, each as a
+      string (integer ids, as in Trend Micro's example, written in decimal).
   returned: always
   type: list
   elements: str
-  sample: [1F0D5B1C-6C1E-5E0B-9E43-3C3F6A5B2D10]
+  sample: ["1", "2"]
 not_found:
   description:
     - Kept for compatibility with 1.0.0; the customers of RV(results) with RV(results[].found=false).
@@ -313,12 +323,22 @@ def run(module, client):
     if not_found:
         msg += " No groups were listed for {0} customer id(s): {1}.".format(len(not_found), ", ".join(not_found))
     result = dict(changed=False, customers=customers, groups=groups, not_found=not_found, results=results, msg=msg,
-                  gids=[group["id"] for group in groups if isinstance(group.get("id"), str) and group["id"]])
+                  gids=[gid for gid in (group_id_text(group.get("id")) for group in groups) if gid])
     if errors:
         # The first failure's message and details at the top, as the WFBSS commands give them.
         result = failure_result(errors[0], **result)
         result["msg"] += " {0} {1} customer(s) failed.".format(msg, sum(1 for item in results if item.get("failed")))
     return result
+
+
+def group_id_text(group_id):
+    """A group id as the gids option takes it: a non-empty string as given, an integer (as in Trend Micro's example)
+    written in decimal; anything else (booleans included) None."""
+    if isinstance(group_id, bool):
+        return None
+    if isinstance(group_id, int):
+        return str(group_id)
+    return group_id if isinstance(group_id, str) and group_id else None
 
 
 def customer_result(cid, answered):

@@ -91,11 +91,11 @@ EXAMPLES = r"""
     cids: [640FE47F-5118-4D79-8221-A35D0DE2EE2C]
   register: customer_groups
 
-- name: Stop the scan of its servers only, connection options set once for the play
+- name: Stop the scan of its servers only (group type 2, "Server (Default)"), connection options set once for the play
   msp.antivirus.wfbss_scan:
     type: stop
     cids: [640FE47F-5118-4D79-8221-A35D0DE2EE2C]
-    gids: "{{ customer_groups.groups | selectattr('type', 'equalto', 'server') | map(attribute='id') | list }}"
+    gids: "{{ customer_groups.groups | selectattr('type', 'equalto', 2) | map(attribute='id') | map('string') | list }}"
   module_defaults:
     group/msp.antivirus.wfbss:
       url: "{{ wfbss_url }}"

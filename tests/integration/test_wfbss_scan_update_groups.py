@@ -142,7 +142,7 @@ def test_group_info_then_scan_of_one_group(emulator, run_playbook, assert_no_sec
                                                                           "'acme').cids + ['NOBODY'] }}"},
              "register": "acme_groups"},
             task("wfbss_scan", "Scan servers", type="start", cids="{{ acme.cids }}",
-                 gids="{{ acme_groups.groups | selectattr('type', 'equalto', 'server') | map(attribute='id') | list }}"),
+                 gids="{{ acme_groups.groups | selectattr('type', 'equalto', 2) | map(attribute='id') | map('string') | list }}"),
         ],
     }]
     run = run_playbook(play, extra_env={"WFBSS_URL": None, "WFBSS_ACCESS_TOKEN": None, "WFBSS_SECRET_KEY": None},
@@ -151,13 +151,13 @@ def test_group_info_then_scan_of_one_group(emulator, run_playbook, assert_no_sec
     assert run.task("Groups")["status"] == "ok" and groups["changed"] is False
     assert [customer["id"] for customer in groups["customers"]] == [ACME_CORP, ACME_LOGISTICS]
     assert all(set(group) == {"id", "name", "type"} for customer in groups["customers"] for group in customer["groups"])
-    assert [(group["cid"], group["type"]) for group in groups["groups"]] == [
-        (ACME_CORP, "server"), (ACME_CORP, "desktop"), (ACME_LOGISTICS, "server"), (ACME_LOGISTICS, "desktop")]
-    assert groups["gids"] == [group["id"] for group in groups["groups"]]
+    # As the customers/groups page's example: type and id 1 "Device (Default)", 2 "Server (Default)", integers.
+    assert [(group["cid"], group["id"], group["type"]) for group in groups["groups"]] == [
+        (ACME_CORP, 1, 1), (ACME_CORP, 2, 2), (ACME_LOGISTICS, 1, 1), (ACME_LOGISTICS, 2, 2)]
+    assert groups["gids"] == ["1", "2", "1", "2"]
     assert groups["not_found"] == ["NOBODY"] and "NOBODY" in groups["msg"]
-    server_gids = [group["id"] for group in groups["groups"] if group["type"] == "server"]
     (created,) = emulator_tasks(emulator)
-    assert created["gids"] == server_gids and created["cids"] == [ACME_CORP, ACME_LOGISTICS]
+    assert created["gids"] == ["2"] and created["cids"] == [ACME_CORP, ACME_LOGISTICS]
     assert [call["path"] for call in wfbss_calls(emulator)] == [BASE + "customers", BASE + "customers/groups",
                                                                 BASE + "commands/scan"]
     assert_no_secrets(run.output, run.results, run.files_text())

@@ -70,6 +70,17 @@ def test_groups_of_each_customer_with_their_cid_and_the_gids():
     assert result["msg"] == "4 group(s) of 2 customer(s)."
 
 
+def test_integer_group_ids_as_in_the_documented_example_are_gids_as_strings():
+    client = FakeWfbss()
+    client.customer_groups = lambda cids: [{"id": cid, "groups": [
+        {"type": 1, "id": 1, "name": "Device (Default)"}, {"type": 2, "id": 2, "name": "Server (Default)"},
+        {"type": 3, "id": True, "name": "not an id"}, {"type": 4, "id": "", "name": "empty"}]} for cid in cids]
+    result = run(client, cids=[ACME])
+    # The groups stay as the API gave them; gids, fed to wfbss_scan's list of str, writes the integers in decimal.
+    assert [group["id"] for group in result["groups"]] == [1, 2, True, ""]
+    assert result["gids"] == ["1", "2"]
+
+
 def test_more_than_ten_customers_are_asked_for_ten_at_a_time():
     cids = ["C{0:02d}".format(index) for index in range(23)]
     client = FakeWfbss()
