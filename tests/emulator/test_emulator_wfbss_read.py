@@ -120,8 +120,8 @@ def test_computers_parameter_errors(emulator, query):
 
 
 def test_computers_cids_rule_text(emulator):
-    assert_invalid(emulator, "customers/computers", "cids=", "Invalid parameter cids: At least one customer ID must be specified, "
-                                                            "and no more than 10.")
+    assert_invalid(emulator, "customers/computers", "cids=",
+                   "Invalid parameter cids: At least one customer ID must be specified, and no more than 10.")
 
 
 # ---- customers/livestatus ------------------------------------------------------------------------------
