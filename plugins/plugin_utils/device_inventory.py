@@ -17,6 +17,7 @@ from collections import Counter
 
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.utils.display import Display
 
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import MspAntivirusError
 from ansible_collections.msp.antivirus.plugins.module_utils.http_client import Redactor
@@ -27,6 +28,8 @@ UNSAFE_HOSTNAME_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]")
 # targeted by its name). Lower case, as every name is compared through hostname_key().
 RESERVED_HOSTNAMES = frozenset(["localhost", "127.0.0.1", "all", "ungrouped"])
 NAMELESS = "device"
+
+display = Display()
 
 
 def matches(wanted, row_id, name):
@@ -167,6 +170,23 @@ class DeviceInventory(BaseInventoryPlugin, Constructable, Cacheable):
             failure = error
         redact = Redactor(secrets=self.secrets(), query_keys=list(query_keys))
         raise AnsibleParserError("{0}: {1}".format(context, redact(failure.message)))
+
+    def walk_with_client(self, open_client, walk_devices, service, calls_made, query_keys=()):
+        """walk_devices(client), with the client open_client() builds: every device, or an AnsibleParserError
+        with the reason (so the source adds no host). ``service`` names the API in messages ("WFBSS");
+        ``calls_made(client)`` is the number of requests it sent. Whatever happens, the client is closed, its
+        warnings (retries, waits) are shown, and what the walk cost is printed at -v."""
+        client = self.guarded(open_client, "The {0} inventory source cannot be used, so no host of it was added"
+                              .format(service), query_keys)
+        try:
+            return self.guarded(lambda: walk_devices(client), "The {0} inventory walk failed, so no host of this "
+                                "source was added".format(service), query_keys)
+        finally:
+            client.close()
+            for warning in client.warnings:
+                display.warning(warning)
+            display.v("{0}: the walk cost {1} {2} call(s); enable cache to reuse it.".format(
+                self.NAME, calls_made(client), service))
 
     def connection_option(self, name):
         """The option's value; one taken from an empty environment variable counts as not set, as for the
