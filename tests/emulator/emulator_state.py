@@ -51,18 +51,36 @@ class EmulatorState:
             self.nsight_rate_limit = rate_limit.RollingWindowLimit(*self.initial_nsight_rate_limit)
 
     def index_nsight_data(self):
-        """Sites by client, devices by site and by client (in id order): listings must not scan the whole estate per call.
+        """Site ids by client, device ids by site and by client (in id order): listings must not scan the whole estate per call.
 
-        Devices never move between sites, so the index lasts until the next reset.
+        Ids, not records, so that a record replaced under its id is still found; tests that add or remove
+        sites or devices in `sites` / `devices` directly get a fresh index (the counts change).
         """
         self.client_sites = dict((clientid, []) for clientid in self.clients)
-        for site in sorted(self.sites.values(), key=lambda s: s["siteid"]):
-            self.client_sites[site["clientid"]].append(site)
+        for siteid in sorted(self.sites):
+            self.client_sites.setdefault(self.sites[siteid]["clientid"], []).append(siteid)
         self.site_devices = dict((siteid, []) for siteid in self.sites)
         self.client_devices = dict((clientid, []) for clientid in self.clients)
-        for device in sorted(self.devices.values(), key=lambda d: d["id"]):
-            self.site_devices[device["siteid"]].append(device)
-            self.client_devices[device["clientid"]].append(device)
+        for deviceid in sorted(self.devices):
+            device = self.devices[deviceid]
+            self.site_devices.setdefault(device["siteid"], []).append(deviceid)
+            self.client_devices.setdefault(device["clientid"], []).append(deviceid)
+        self.indexed_counts = (len(self.clients), len(self.sites), len(self.devices))
+
+    def current_index(self):
+        if self.indexed_counts != (len(self.clients), len(self.sites), len(self.devices)):
+            self.index_nsight_data()
+
+    def sites_of_client(self, clientid):
+        """The client's sites, in id order."""
+        self.current_index()
+        return [self.sites[siteid] for siteid in self.client_sites.get(clientid, [])]
+
+    def devices_of(self, siteid=None, clientid=None):
+        """The devices of one site, or else of one client, in id order."""
+        self.current_index()
+        ids = self.site_devices.get(siteid, []) if siteid is not None else self.client_devices.get(clientid, [])
+        return [self.devices[deviceid] for deviceid in ids]
 
     def wfbss_clock(self):
         """The WFBSS server's idea of now, in Unix seconds; tests shift it to provoke clock skew."""

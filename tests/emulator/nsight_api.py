@@ -308,13 +308,11 @@ def list_mav_quarantine(state, params):
 
 def devices_where(state, siteid=None, clientid=None, device_type=None):
     """Devices of one site or one client (in id order), optionally of one type, from the state's index."""
-    devices = state.site_devices[siteid] if siteid is not None else state.client_devices[clientid]
-    return [device for device in devices if device_type is None or device["type"] == device_type]
+    return [device for device in state.devices_of(siteid, clientid) if device_type is None or device["type"] == device_type]
 
 
 def client_sites(state, client):
-    """The client's sites, in id order."""
-    return state.client_sites[client["clientid"]]
+    return state.sites_of_client(client["clientid"])
 
 
 def list_clients(state, params):

@@ -29,6 +29,7 @@ from test_emulator import (  # noqa: E402,F401  pylint: disable=unused-import,wr
     wfbss,
 )
 import nsight_api  # noqa: E402
+import seed_data  # noqa: E402
 from emulator_credentials import NSIGHT_API_KEY  # noqa: E402
 from server import Emulator  # noqa: E402
 
@@ -323,6 +324,13 @@ def test_list_devices_at_client_leaves_out_sites_without_such_devices(emulator):
                  "Invalid value for parameter: devicetype")
 
 
+def test_devices_put_straight_into_the_state_are_listed(emulator):
+    with emulator.state.lock:
+        row = (8001, "AA-FIRST", "server", 201, "Windows 11 Pro", "10.80.0.1", 1, None, "none")
+        emulator.state.devices[8001] = seed_data.build_device(row, emulator.state.sites, seed_data.utc_now())
+    assert listed_sites(emulator, "101", "server")[1][1][2][0] == ("8001", "AA-FIRST", "0")
+
+
 def test_list_devices_at_client_describe_names_the_documented_fields(emulator):
     fields = nsight_xml(emulator, service="list_devices_at_client", describe="true").findtext("service/fielddescriptions")
     for name in DEVICE_CHILDREN:
@@ -346,8 +354,8 @@ def test_estate_spreads_sites_and_devices_evenly(estate_emulator):
         sites = [s for s in state.sites.values() if s["siteid"] >= 700001]
         devices = [d for d in state.devices.values() if d["id"] >= 1000001]
         assert clients == [600001, 600002, 600003, 600004] and len(sites) == 8 and len(devices) == 200
-        assert sorted(len(state.client_sites[c]) for c in clients) == [2] * 4
-        assert sorted(len(state.site_devices[s["siteid"]]) for s in sites) == [25] * 8
+        assert sorted(len(state.sites_of_client(c)) for c in clients) == [2] * 4
+        assert sorted(len(state.devices_of(siteid=s["siteid"])) for s in sites) == [25] * 8
         assert len([d for d in devices if d["type"] == "server"]) == 50
         no_mav = [d for d in devices if not d["mav"]]
         assert len(no_mav) == 20 and all(d["engine"] is None and d["scans"] == [] for d in no_mav)
