@@ -11,9 +11,9 @@ name: wfbss
 short_description: Trend Micro WFBSS computers as inventory hosts
 version_added: 1.1.0
 description:
-  - Walks the Trend Micro Worry-Free Business Security Services (WFBSS) service-management API (SMPI) with C(GET customers)
-    (every page), then C(GET customers/computers) and C(GET customers/groups) for at most 10 customers a call, and
-    makes one host per WFBSS computer.
+  - Walks the Trend Micro Worry-Free Business Security Services (WFBSS) service-management API (SMPI) with
+    C(GET customers) (every page), then C(GET customers/computers) and C(GET customers/groups) for at most 10
+    customers a call, and makes one host per WFBSS computer.
   - Each host gets the variables C(wfbss_cid) (the computer's C(cid), its device id, which
     O(msp.antivirus.wfbss_device_info#module:ccids) takes), C(wfbss_customer) (the customer's name),
     C(wfbss_customer_id) (the customer id, a GUID, which the C(cids) option of the WFBSS modules takes),

@@ -50,9 +50,9 @@ def cid(number):
 # The estate the fake client answers: 24 customers in the customers listing's order (3 batches of at most 10).
 # Alpha and Beta both have a RECEPTION; Alpha's laptop is in group 7, which customers/groups does not list;
 # Gamma has no computer; Filler 24 (in the third batch) has one.
-CUSTOMERS = ([{"id": guid(1), "name": "Alpha Dental"}, {"id": guid(2), "name": "Beta Law"},
-              {"id": guid(3), "name": "Gamma"}]
-             + [{"id": guid(number), "name": "Filler %02d" % number} for number in range(4, 25)])
+NAMED_CUSTOMERS = [{"id": guid(1), "name": "Alpha Dental"}, {"id": guid(2), "name": "Beta Law"},
+                   {"id": guid(3), "name": "Gamma"}]
+CUSTOMERS = NAMED_CUSTOMERS + [{"id": guid(number), "name": "Filler %02d" % number} for number in range(4, 25)]
 COMPUTERS = {
     guid(1): [
         {"ipaddr": "97.0.168.192", "gid": 1, "type": 1, "name": "RECEPTION", "cid": cid(0xa1)},
