@@ -68,8 +68,9 @@ def test_ccid_chunks_of_at_most_99_duplicates_dropped():
     assert wfbss_reads.ccid_chunks(["a"]) == [["a"]]
 
 
-@pytest.mark.parametrize("ccids, message", [([], "ccids is empty"), (["a,b"], "ccids must be single"),
-                                             (["a", " "], "ccids must be single")])
+@pytest.mark.parametrize("ccids, message", [
+    ([], "ccids is empty"), (["a,b"], "ccids must be single"), (["a", " "], "ccids must be single"),
+])
 def test_bad_ccids_are_refused(ccids, message):
     with pytest.raises(InvalidOptionError) as raised:
         wfbss_reads.ccid_chunks(ccids)
