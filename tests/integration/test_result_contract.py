@@ -35,7 +35,13 @@ MODULES = {
     "wfbss_scan": ("wfbss", "commands/scan", {"type": "start"}),
     "wfbss_update": ("wfbss", "commands/update", {}),
     "wfbss_group_info": ("wfbss", "customers/groups", {}),
+    "wfbss_device_info": ("wfbss", "components", {}),
+    "wfbss_livestatus_info": ("wfbss", "customers/livestatus", {}),
 }
+# The WFBSS services that take one customer per call; the others take up to 10.
+ONE_CUSTOMER_PER_CALL = ("components",)
+# The WFBSS reads whose answer says whether it was about a customer (``found``).
+FOUND_OR_NOT = ("customers/groups", "customers/livestatus")
 # The N-sight services that act; check mode calls none of them.
 ACTIONS = ("mav_scan_pause", "mav_definitions_update")
 
@@ -75,9 +81,12 @@ def test_unknown_device_or_customer(emulator, run_playbook, assert_no_secrets):
             assert failed["deviceid"] == UNKNOWN_DEVICE and failed["api_code"] == 4, name
             assert all(failed[key] == value for key, value in item.items() if key != "failed"), name
         else:
-            # WFBSS documents no per-customer error: commands are accepted, groups are not found.
+            # WFBSS documents no per-customer error: commands are accepted, groups and live status are not found,
+            # devices are none.
             assert item["cid"] == UNKNOWN_CID and not item.get("failed"), (name, item)
-            assert item.get("found", True) is (service != "customers/groups"), (name, item)
+            assert item.get("found", True) is (service not in FOUND_OR_NOT), (name, item)
+            if service == "components":
+                assert item["devices"] == [] and item["summary"] == {"devices": 0}, (name, item)
     assert_no_secrets(run.output, run.results, run.files_text())
 
 
@@ -106,17 +115,17 @@ def test_one_bad_item_among_good_ones_fails_alone(emulator, run_playbook, assert
     cids = seed_cids(emulator, 11)
     # Bitdefender devices: a definitions update is for Bitdefender only.
     deviceids = [1001, UNKNOWN_DEVICE, 1003]
-    # WFBSS: the first command of each module meets an HTTP 500 (no retries): its ten customers fail, the eleventh,
-    # in the next command, does not.
+    # WFBSS: the first call of each module meets an HTTP 500 (no retries): its ten customers fail (one for components,
+    # which takes one customer per call), the others, in the next calls, do not.
     for name, (api, service, _options) in MODULES.items():
         if api == "wfbss":
             emulator.server.add_fault(api="wfbss", service=service, kind="status", status=500)
     run = run_playbook(tasks(lambda api: dict(items(api, deviceids, cids), retries=0)))
     run.assert_rc(0)
-    for name, (api, _service, _options) in MODULES.items():
+    for name, (api, service, _options) in MODULES.items():
         result = failed_result(run, name)
         results = result["results"]
-        bad = [UNKNOWN_DEVICE] if api == "nsight" else cids[:10]
+        bad = [UNKNOWN_DEVICE] if api == "nsight" else cids[:1] if service in ONE_CUSTOMER_PER_CALL else cids[:10]
         assert [item[key_of(api)] for item in results] == (deviceids if api == "nsight" else cids), name
         assert [item[key_of(api)] for item in results if item.get("failed")] == bad, name
         assert not any(item.get("skipped") for item in results), name
