@@ -187,7 +187,7 @@ def test_begin_time_forms_and_bad_ones_send_nothing(emulator, run_playbook, asse
         ("Date and time with a zone", plus_two.strftime("%Y-%m-%dT%H:%M:%S+02:00"), int(hour_ago.timestamp())),
     ]
     bad = [("Words", "last tuesday"), ("Negative", -5), ("Bad date", "2026-02-30"), ("Float", "1796639400.5")]
-    run = run_playbook([task("wfbss_livestatus_info", name, cids=cids, begin_time=value) for name, value, _ in forms]
+    run = run_playbook([task("wfbss_livestatus_info", name, cids=cids, begin_time=value) for name, value, dummy in forms]
                        + [task("wfbss_livestatus_info", name, ignore_errors=True, cids=cids, begin_time=value)
                           for name, value in bad]).assert_rc(0)
     for name, _value, seconds in forms:
