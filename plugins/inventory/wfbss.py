@@ -112,9 +112,9 @@ customers:
   - Acme Corp
   - 549390C2-61B3-417E-B1F0-8955A63C08F3
 keyed_groups:
-  - key: wfbss_group
+  # group_Device__Default_, group_Server__Default_...; group_unlisted when customers/groups does not name it
+  - key: wfbss_group | default('unlisted', true)
     prefix: group
-    default_value: unlisted
 groups:
   servers: wfbss_group == 'Server (Default)'
 cache: true

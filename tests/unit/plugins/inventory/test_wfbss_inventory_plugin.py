@@ -315,7 +315,7 @@ def test_compose_groups_and_keyed_groups_on_wfbss_group(fake_client, parse):
     inventory = parse(
         compose={"label": "wfbss_customer ~ '/' ~ wfbss_name", "broken": "nope.bar"},
         groups={"servers": "wfbss_group == 'Server (Default)'"},
-        keyed_groups=[{"key": "wfbss_group", "prefix": "group", "default_value": "unlisted"},
+        keyed_groups=[{"key": "wfbss_group | default('unlisted', true)", "prefix": "group"},
                       {"key": "wfbss_type | string", "prefix": "type"}])
     assert inventory.get_host("F24-PC").vars["label"] == "Filler 24/F24-PC"
     assert not any("broken" in host.vars for host in inventory.hosts.values())  # not strict: skipped
