@@ -11,12 +11,22 @@ name: nsight
 short_description: N-sight RMM servers and workstations as inventory hosts
 version_added: 1.0.0
 description:
-  - Walks the N-sight RMM Data Extraction API, C(list_clients), then C(list_sites) for each client, then
-    C(list_servers) and C(list_workstations) for each site, and makes one host per device.
-  - Each host gets the variables C(nsight_deviceid) (the id the MAV services and the
-    C(msp.antivirus.maintenance_window) role take), C(nsight_client), C(nsight_clientid), C(nsight_site),
-    C(nsight_siteid), C(nsight_device_type) (V(server) or V(workstation)), C(nsight_name), C(nsight_os),
-    C(nsight_ip) and C(nsight_online) (a boolean).
+  - Walks the N-sight RMM Data Extraction API and makes one host per server or workstation. Two walks
+    (O(walk)) list the same devices at different costs and with different host variables.
+  - The site walk (O(walk=sites), the default) calls C(list_clients), then C(list_sites) for each client, then
+    C(list_servers) and C(list_workstations) for each site. Its hosts get the variables C(nsight_deviceid) (the id
+    the MAV services and the C(msp.antivirus.maintenance_window) role take), C(nsight_client), C(nsight_clientid),
+    C(nsight_site), C(nsight_siteid), C(nsight_device_type) (V(server) or V(workstation)), C(nsight_name),
+    C(nsight_os), C(nsight_ip) and C(nsight_online) (a boolean).
+  - The client walk (O(walk=clients)) calls C(list_clients), then C(list_devices_at_client) for each client and
+    device type, which lists every device of the client with its site. Its hosts get C(nsight_deviceid),
+    C(nsight_name), C(nsight_device_type), C(nsight_client), C(nsight_clientid), C(nsight_site), C(nsight_siteid),
+    C(nsight_username), C(nsight_description), C(nsight_status) (as N-sight gives it), C(nsight_checkcount) (a
+    dictionary of the counts C(dsc_247), C(pass), C(clear) and C(fail), whole numbers where they are), and the
+    capability flags C(nsight_mav) (Managed Antivirus), C(nsight_patch), C(nsight_takecontrol), C(nsight_mob),
+    C(nsight_systray) and C(nsight_mavbreck) as booleans. That service gives no operating system, IP address or
+    online state, so these hosts have no C(nsight_os), C(nsight_ip) or C(nsight_online); use the site walk where
+    C(compose) or C(groups) need them.
   - Hosts are grouped per client (C(nsight_client_<client>)) and per site (C(nsight_site_<client>_<site>)).
   - "Host names are unique, so every device is exactly one host. The I(safe name) of a device is its name without
     leading and trailing white space, with each character other than an ASCII letter, a digit, C(.), C(_) or C(-)
@@ -31,11 +41,16 @@ description:
     (id 8003) become C(PC_8001_2), C(PC_8002) and C(PC_8001). Host names depend on the devices listed, not on the
     order N-sight lists them in; adding or removing a device can rename the devices that share its name."
   - A host of the same name in another inventory source is the same host to Ansible, which merges the two.
-  - "A walk costs 1 + C + S x T N-sight calls: one C(list_clients), one C(list_sites) for each of the C selected
-    clients, and for each of the S selected sites one listing per device type in O(device_types) (T is 1 or 2);
-    retries add to it. With O(cache) enabled, a walk read from the cache costs no call until O(cache_timeout)
-    expires: under N-sight's budget of 60 calls a minute, a walk of 5 clients with 20 sites and both device types
-    (46 calls) otherwise takes most of a minute's budget on every run. Ansible prints what the walk cost at C(-v)."
+  - "What a walk costs, for C selected clients, S selected sites and T device types (1 or 2, O(device_types)):
+    the site walk 1 + C + S x T N-sight calls (one C(list_clients), one C(list_sites) per client, one listing per
+    site and device type), plus C x T with O(mav_only); the client walk 1 + C x T, with or without O(mav_only).
+    For example 300 clients with 900 sites and both device types cost 2,101 calls in the site walk and 601 in the
+    client walk: under N-sight's budget of 60 calls a minute, about 35 against 10 minutes. Retries add to it."
+  - "With O(cache) enabled, a walk read from the cache costs no call until O(cache_timeout) expires: a walk of 5
+    clients with 20 sites and both device types (46 calls in the site walk) otherwise takes most of a minute's
+    budget on every run. Ansible prints what the walk cost at C(-v)."
+  - While a walk waits for the call budget, a line on standard error tells every 30 seconds what is done and about
+    how long the calls left take; a walk that never waits prints none.
   - The walk keeps within O(rate_limit), shared with the modules and any other run that uses the same server and
     key. If any call fails, the source fails whole, with the reason, and adds no host.
   - The configuration file name must end in C(nsight.yml) or C(nsight.yaml).
@@ -92,6 +107,33 @@ options:
     elements: str
     choices: [server, workstation]
     default: [server, workstation]
+  walk:
+    description:
+      - How to list the devices, and so which host variables they get (see the description).
+      - V(sites) lists the sites of each client and the devices of each site; its hosts have C(nsight_os),
+        C(nsight_ip) and C(nsight_online).
+      - V(clients) lists the devices of each client with C(list_devices_at_client), one call per client and device
+        type, far fewer calls for clients with several sites; its hosts have the user name, description, status,
+        check counts and capability flags (C(nsight_mav)...), but no C(nsight_os), C(nsight_ip) or C(nsight_online).
+      - The O(clients), O(sites) and O(device_types) filters apply to both.
+    type: str
+    choices: [sites, clients]
+    default: sites
+    version_added: 1.1.0
+  mav_only:
+    description:
+      - Only the devices that have N-sight Managed Antivirus (the C(mav) flag of C(list_devices_at_client)), so that
+        a maintenance window spends no call pausing a scan that cannot exist. Their hosts have C(nsight_mav=true).
+      - With O(walk=clients) this costs no extra call.
+      - With O(walk=sites) the listings have no such flag, so the walk also calls C(list_devices_at_client) for each
+        selected client and device type that has devices, up to C x T more calls. A device which that listing does
+        not name is left out, with a warning, as whether it has Managed Antivirus is not known.
+      - "Instead of leaving the other devices out, O(walk=clients) with O(groups) or O(keyed_groups) on C(nsight_mav)
+        puts them in a group of their own, for example C(groups: {no_mav: not nsight_mav}), or C(keyed_groups) with
+        C(key: nsight_mav | string) (a boolean is no group name)."
+    type: bool
+    default: false
+    version_added: 1.1.0
 notes:
   - The API key is never written to the inventory cache; the cache holds only the device list.
   - Make a failed source stop the run with C(unparsed_is_failed = true) in C(ansible.cfg)
@@ -117,6 +159,24 @@ cache_plugin: ansible.builtin.jsonfile
 cache_connection: ~/.cache/msp.antivirus
 cache_timeout: 3600
 
+# Another file, mav.nsight.yml: the client walk (601 calls instead of 2,101 for 300 clients with 900 sites),
+# only the devices with Managed Antivirus
+#   plugin: msp.antivirus.nsight
+#   server: www.systemmonitor.us
+#   walk: clients
+#   mav_only: true
+
+# Another file, all.nsight.yml: the client walk, every device, grouped by whether it has Managed Antivirus
+# (groups mav_True and mav_False) and in a group no_mav
+#   plugin: msp.antivirus.nsight
+#   server: www.systemmonitor.us
+#   walk: clients
+#   keyed_groups:
+#     - key: nsight_mav | string
+#       prefix: mav
+#   groups:
+#     no_mav: not nsight_mav
+
 # Another file, servers.nsight.yml: servers only; the key comes from NSIGHT_API_KEY
 #   plugin: msp.antivirus.nsight
 #   server: wwweurope1.systemmonitor.eu.com
@@ -130,14 +190,19 @@ from ansible_collections.msp.antivirus.plugins.module_utils.arguments import NSI
 from ansible_collections.msp.antivirus.plugins.module_utils.call_budget import budget_url_password
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import ResponseParseError
 from ansible_collections.msp.antivirus.plugins.module_utils.http_client import concurrent_map
-from ansible_collections.msp.antivirus.plugins.module_utils.nsight import NsightClient, missing_libraries
+from ansible_collections.msp.antivirus.plugins.module_utils.nsight import NsightClient, as_list, missing_libraries
 from ansible_collections.msp.antivirus.plugins.plugin_utils.device_inventory import DeviceInventory, matches
+from ansible_collections.msp.antivirus.plugins.plugin_utils.walk_progress import WalkProgress
 
 # (service, row element, id element) of the device listing of each device type.
 DEVICE_LISTINGS = {
     "server": ("list_servers", "server", "serverid"),
     "workstation": ("list_workstations", "workstation", "workstationid"),
 }
+CLIENT_LISTING = "list_devices_at_client"
+# The capability flags of a list_devices_at_client row (1 available / 0 not).
+CAPABILITY_FLAGS = ("mav", "patch", "takecontrol", "mob", "systray", "mavbreck")
+CHECK_COUNTS = ("dsc_247", "pass", "clear", "fail")
 
 display = Display()
 
@@ -155,7 +220,7 @@ def listing_id(service, row, id_name):
 
 
 def device_record(device_type, row, owner, site):
-    """A device as the hosts and the cache hold it; owner and site are {"id": int, "name": str}."""
+    """A device of the site walk as the hosts and the cache hold it; owner and site are {"id": int, "name": str}."""
     service, _row_name, id_name = DEVICE_LISTINGS[device_type]
     return {
         "deviceid": listing_id(service, row, id_name),
@@ -169,6 +234,45 @@ def device_record(device_type, row, owner, site):
         "site": site["name"],
         "siteid": site["id"],
     }
+
+
+def whole_number(value):
+    """value as an int where it is one, else as given."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def check_counts(value):
+    """The four counts of a <checkcount> element; an absent count is None."""
+    counts = value if isinstance(value, dict) else {}
+    return dict((name, whole_number(counts.get(name))) for name in CHECK_COUNTS)
+
+
+def client_device_record(device_type, row, owner, site):
+    """A device of the client walk (a list_devices_at_client row): no os, ip or online, which that service does
+    not give, but its user name, description, status, check counts and capability flags."""
+    record = {
+        "deviceid": listing_id(CLIENT_LISTING, row, "id"),
+        "name": row.get("name"),
+        "device_type": device_type,
+        "client": owner["name"],
+        "clientid": owner["id"],
+        "site": site["name"],
+        "siteid": site["id"],
+        "username": row.get("username"),
+        "description": row.get("description"),
+        "status": row.get("status"),
+        "checkcount": check_counts(row.get("checkcount")),
+    }
+    record.update((flag, str(row.get(flag)).strip() == "1") for flag in CAPABILITY_FLAGS)
+    return record
+
+
+def expected_listings(sites_found, clients_done, clients, device_types):
+    """The site listings a site walk will make, from the sites of the clients listed so far."""
+    return int(round(float(sites_found) * clients / max(1, clients_done))) * device_types
 
 
 class InventoryModule(DeviceInventory):
@@ -195,6 +299,15 @@ class InventoryModule(DeviceInventory):
         budget_url = (self.connection_option("budget_url") or "").strip() or None
         return [key, key.strip(), budget_url, budget_url_password(budget_url)]
 
+    def get_cache_key(self, path):
+        """The walk and mav_only decide which devices and variables a cached list holds: each has its own entry
+        (Ansible's key names the file only)."""
+        return "{0}_{1}".format(super(InventoryModule, self).get_cache_key(path), self.walk_name().replace(" ", "_"))
+
+    def walk_name(self):
+        """The walk, as the messages name it: "sites", "clients", "sites mav_only"..."""
+        return self.get_option("walk") + (" mav_only" if self.get_option("mav_only") else "")
+
     def walk(self):
         """Every device the filters select; the whole walk succeeds or nothing is returned."""
         missing = missing_libraries({"budget_url": self.connection_option("budget_url")})
@@ -204,36 +317,104 @@ class InventoryModule(DeviceInventory):
         client = self.guarded(lambda: NsightClient(**nsight_client_args(self.connection_options())),
                               "The N-sight inventory source cannot be used, so no host of it was added", ["apikey"])
         try:
-            return self.guarded(lambda: self._devices(client),
-                                "The N-sight inventory walk failed, so no host of this source was added", ["apikey"])
+            with WalkProgress(self.NAME, client.budget, lambda line: display.display(line, stderr=True)) as progress:
+                return self.guarded(lambda: self._devices(client, progress),
+                                    "The N-sight inventory walk failed, so no host of this source was added",
+                                    ["apikey"])
         finally:
             client.close()
             for warning in client.warnings:
                 display.warning(warning)
-            display.v("msp.antivirus.nsight: the walk cost {0} N-sight call(s); enable cache to reuse it.".format(
-                client.call_count))
+            display.v("msp.antivirus.nsight: the {0} walk cost {1} N-sight call(s); enable cache to reuse it.".format(
+                self.walk_name(), client.call_count))
 
-    def _devices(self, client):
-        clients = self._selected(client.rows("list_clients", "items", "client"), "list_clients", "clientid", "clients")
+    def _devices(self, client, progress):
+        rows = client.rows("list_clients", "items", "client")
+        clients = [owner for owner, _row in self._selected(rows, "list_clients", "clientid", "clients")]
+        if self.get_option("walk") == "clients":
+            return self._client_walk(client, progress, clients)
+        devices = self._site_walk(client, progress, clients)
+        if self.get_option("mav_only"):
+            return self._with_mav(client, progress, clients, devices)
+        return devices
+
+    def _site_walk(self, client, progress, clients):
+        """list_sites per client, then list_servers / list_workstations per site."""
+        device_types = self.get_option("device_types")
+        mav_listings = len(clients) * len(device_types) if self.get_option("mav_only") else 0
+        found = []
+        progress.stage("clients", len(clients), later=lambda: mav_listings + expected_listings(
+            len(found), progress.done_units, len(clients), len(device_types)))
 
         def sites_of(owner):
             rows = client.rows("list_sites", "items", "site", clientid=owner["id"])
-            return [(owner, site) for site in self._selected(rows, "list_sites", "siteid", "sites")]
+            pairs = [(owner, site) for site, _row in self._selected(rows, "list_sites", "siteid", "sites")]
+            found.extend(pairs)
+            progress.done()
+            return pairs
 
         sites = [pair for pairs in concurrent_map(sites_of, clients) for pair in pairs]
-        listings = [(owner, site, device_type) for owner, site in sites
-                    for device_type in self.get_option("device_types")]
+        listings = [(owner, site, device_type) for owner, site in sites for device_type in device_types]
+        progress.stage("site listings", len(listings), later=lambda: mav_listings)
 
         def devices_of(listing):
             owner, site, device_type = listing
             service, row_name, _id_name = DEVICE_LISTINGS[device_type]
-            return [device_record(device_type, row, owner, site)
-                    for row in client.rows(service, "items", row_name, siteid=site["id"])]
+            devices = [device_record(device_type, row, owner, site)
+                       for row in client.rows(service, "items", row_name, siteid=site["id"])]
+            progress.done(len(devices))
+            return devices
 
         return [device for devices in concurrent_map(devices_of, listings) for device in devices]
 
+    def _client_walk(self, client, progress, clients):
+        """list_devices_at_client per client and device type; with mav_only, the devices with MAV only."""
+        progress.stage("clients", len(clients), calls_each=len(self.get_option("device_types")))
+
+        def devices_of(owner):
+            devices = [device for device_type in self.get_option("device_types")
+                       for device in self._client_devices(client, owner, device_type)
+                       if device["mav"] or not self.get_option("mav_only")]
+            progress.done(len(devices))
+            return devices
+
+        return [device for devices in concurrent_map(devices_of, clients) for device in devices]
+
+    def _client_devices(self, client, owner, device_type):
+        """The devices of one client and device type in the sites the sites option selects (one call)."""
+        rows = client.rows(CLIENT_LISTING, "items", "client", clientid=owner["id"], devicetype=device_type)
+        sites = [site for listed in rows for site in as_list(listed.get("site")) if isinstance(site, dict)]
+        return [client_device_record(device_type, row, owner, site)
+                for site, element in self._selected(sites, CLIENT_LISTING, "id", "sites")
+                for row in as_list(element.get(device_type)) if isinstance(row, dict)]
+
+    def _with_mav(self, client, progress, clients, devices):
+        """The site walk's devices that have Managed Antivirus, by the mav flag of list_devices_at_client (one call
+        per client and device type that has devices); a device that listing leaves out is left out, with a
+        warning, as whether it has MAV is not known."""
+        listed = set((device["clientid"], device["device_type"]) for device in devices)
+        listings = [(owner, device_type) for owner in clients for device_type in self.get_option("device_types")
+                    if (owner["id"], device_type) in listed]
+        progress.stage("MAV listings", len(listings))
+
+        def flags_of(listing):
+            owner, device_type = listing
+            flags = [((device_type, device["deviceid"]), device["mav"])
+                     for device in self._client_devices(client, owner, device_type)]
+            progress.done()
+            return flags
+
+        mav = dict(flag for flags in concurrent_map(flags_of, listings) for flag in flags)
+        unknown = [device["deviceid"] for device in devices if (device["device_type"], device["deviceid"]) not in mav]
+        if unknown:
+            shown = ", ".join(str(deviceid) for deviceid in sorted(unknown)[:20])
+            display.warning("msp.antivirus.nsight: mav_only left out {0} device(s) that list_devices_at_client did "
+                            "not list, so whether they have Managed Antivirus is not known (device ids {1})."
+                            .format(len(unknown), shown))
+        return [dict(device, mav=True) for device in devices if mav.get((device["device_type"], device["deviceid"]))]
+
     def _selected(self, rows, service, id_name, option):
-        """The client or site rows that filter option selects, as {"id": int, "name": str}."""
+        """(the client or site as {"id": int, "name": str}, its row) of each row that filter option selects."""
         wanted = self.get_option(option)
-        return [{"id": listing_id(service, row, id_name), "name": row.get("name")}
+        return [({"id": listing_id(service, row, id_name), "name": row.get("name")}, row)
                 for row in rows if matches(wanted, row.get(id_name), row.get("name"))]

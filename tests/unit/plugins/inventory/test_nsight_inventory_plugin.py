@@ -12,6 +12,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import copy
+import functools
 import itertools
 import random
 import re
@@ -27,6 +29,7 @@ from ansible.plugins.loader import inventory_loader
 from ansible.template import Templar
 
 from ansible_collections.msp.antivirus.plugins.inventory import nsight as nsight_inventory
+from ansible_collections.msp.antivirus.plugins.plugin_utils import walk_progress
 from ansible_collections.msp.antivirus.plugins.plugin_utils.device_inventory import hostnames
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
     InvalidOptionError,
@@ -63,6 +66,34 @@ DEVICES = {
                          "online": "0"}],
     },
 }
+
+
+def at_client(deviceid, name, mav="1"):
+    """A list_devices_at_client device row as xmltodict gives it."""
+    return {"id": str(deviceid), "name": name, "username": "NW\\user{0}".format(deviceid),
+            "description": "device {0}".format(deviceid), "status": "ok",
+            "checkcount": {"dsc_247": "2", "pass": "10", "clear": "0", "fail": "1"},
+            "takecontrol": "1", "patch": "1", "mav": mav, "mob": "0", "systray": "1", "mavbreck": "0"}
+
+
+# (clientid, device type) -> the <client> rows of list_devices_at_client: the same estate, sites nested in each
+# client. One child is a dict and several a list, as xmltodict gives them; 102 and 107 have no MAV; client 12 has
+# a site with no device, which list_sites does not list.
+DEVICES_AT_CLIENT = {
+    ("11", "server"): [{"id": "11", "name": "Alpha Dental", "site": [
+        {"id": "22", "name": "Branch", "server": at_client(104, "db01")},
+        {"id": "21", "name": "Main Office", "server": at_client(101, "PC")}]}],
+    ("11", "workstation"): [{"id": "11", "name": "Alpha Dental", "site": [
+        {"id": "22", "name": "Branch", "workstation": at_client(105, None)},
+        {"id": "21", "name": "Main Office", "workstation": [at_client(102, "PC", mav="0"), at_client(103, "PC_101")]},
+    ]}],
+    ("12", "server"): [{"id": "12", "name": "Beta Law", "site": [
+        {"id": "24", "name": "Empty"},
+        {"id": "23", "name": "HQ", "server": [at_client(106, "DB01"), at_client(108, "law-fs")]}]}],
+    ("12", "workstation"): [{"id": "12", "name": "Beta Law", "site": {
+        "id": "23", "name": "HQ", "workstation": at_client(107, "localhost", mav="0")}}],
+}
+WITHOUT_MAV = {102, 107}
 # Host name of each device id. 103 alone is PC_101, so 101 (a PC) gets PC_101_2; db01 and DB01 differ only in
 # case; 105 has no name; localhost is never kept.
 HOSTNAMES = {
@@ -80,6 +111,8 @@ class FakeClient:
     failures = {}
     replace = {}
     reverse = False
+    budget = None
+    on_call = None
 
     def __init__(self, **kwargs):
         self.kwargs = kwargs
@@ -93,7 +126,13 @@ class FakeClient:
         return len(self.calls)
 
     def rows(self, service, container, row, **params):
-        self.calls.append((service, params.get("clientid") or params.get("siteid")))
+        """(service, client or site id) is recorded, and the device type of list_devices_at_client."""
+        self.calls.append((service, params.get("clientid") or params.get("siteid"))
+                          + ((params["devicetype"],) if "devicetype" in params else ()))
+        if self.budget is not None:
+            self.budget.acquire()
+        if self.on_call:
+            self.on_call(self)
         assert container == "items"
         answer = self._answer(service, row, params)
         return list(reversed(answer)) if self.reverse else answer
@@ -109,6 +148,9 @@ class FakeClient:
         if service == "list_sites":
             assert row == "site"
             return [dict(item) for item in SITES[str(params["clientid"])]]
+        if service == "list_devices_at_client":
+            assert row == "client"
+            return copy.deepcopy(DEVICES_AT_CLIENT[(str(params["clientid"]), params["devicetype"])])
         device_type = {"list_servers": "server", "list_workstations": "workstation"}[service]
         assert row == device_type
         return [dict(item) for item in DEVICES[str(params["siteid"])][device_type]]
@@ -135,6 +177,8 @@ def fake_client(monkeypatch, plugin):
     monkeypatch.setattr(FakeClient, "failures", {})
     monkeypatch.setattr(FakeClient, "replace", {})
     monkeypatch.setattr(FakeClient, "reverse", False)
+    monkeypatch.setattr(FakeClient, "budget", None)
+    monkeypatch.setattr(FakeClient, "on_call", None)
     monkeypatch.setattr(sys.modules[type(plugin).__module__], "NsightClient", FakeClient)
     return FakeClient
 
@@ -491,3 +535,316 @@ def test_verify_file(plugin, tmp_path, name, valid):
     path = tmp_path / name
     path.write_text("plugin: msp.antivirus.nsight\n")
     assert plugin.verify_file(str(path)) is valid
+
+
+# --------------------------------------------------------------------------- the client walk
+
+class DisplayRecorder:
+    """Stands in for the plugin's Display: records warnings, -v lines and lines shown (with their stream)."""
+
+    def __init__(self):
+        self.warnings = []
+        self.verbose = []
+        self.shown = []
+
+    def warning(self, message):
+        self.warnings.append(message)
+
+    def v(self, message):
+        self.verbose.append(message)
+
+    def display(self, message, stderr=False):
+        self.shown.append((message, stderr))
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    recorder = DisplayRecorder()
+    monkeypatch.setattr(nsight_inventory, "display", recorder)
+    return recorder
+
+
+def client_walk_calls(clients=("11", "12"), types=("server", "workstation")):
+    return [("list_clients", None)] + [("list_devices_at_client", int(client), kind)
+                                       for client in clients for kind in types]
+
+
+def test_client_walk_hosts_variables_and_calls(fake_client, parse, shown):
+    inventory = parse(walk="clients")
+    assert host_names(inventory) == set(HOSTNAMES.values())
+    for deviceid, hostname in HOSTNAMES.items():
+        assert inventory.get_host(hostname).vars["nsight_deviceid"] == deviceid
+    assert nsight_vars(inventory, "PC_101_2") == {
+        "nsight_deviceid": 101, "nsight_name": "PC", "nsight_device_type": "server", "nsight_client": "Alpha Dental",
+        "nsight_clientid": 11, "nsight_site": "Main Office", "nsight_siteid": 21, "nsight_username": "NW\\user101",
+        "nsight_description": "device 101", "nsight_status": "ok",
+        "nsight_checkcount": {"dsc_247": 2, "pass": 10, "clear": 0, "fail": 1},
+        "nsight_mav": True, "nsight_patch": True, "nsight_takecontrol": True, "nsight_mob": False,
+        "nsight_systray": True, "nsight_mavbreck": False,
+    }
+    assert inventory.get_host("PC_102").vars["nsight_mav"] is False
+    assert inventory.get_host("device_105").vars["nsight_site"] == "Branch"
+    assert inventory.get_host("localhost_107").vars["nsight_siteid"] == 23
+    (client,) = fake_client.created
+    assert sorted(client.calls, key=str) == sorted(client_walk_calls(), key=str)
+    assert client.closed
+    assert shown.verbose == ["msp.antivirus.nsight: the clients walk cost 5 N-sight call(s); enable cache to reuse it."]
+
+
+def test_both_walks_make_the_same_hosts_and_groups(fake_client, parse):
+    by_sites, by_clients = parse(), parse(walk="clients")
+    assert set(by_clients.groups) == set(by_sites.groups)
+    for group in by_sites.groups:
+        assert members(by_clients, group) == members(by_sites, group), group
+    for name, host in by_clients.hosts.items():
+        common = set(nsight_vars(by_clients, name)) & set(nsight_vars(by_sites, name))
+        assert common == {"nsight_deviceid", "nsight_name", "nsight_device_type", "nsight_client", "nsight_clientid",
+                          "nsight_site", "nsight_siteid"}
+        assert dict((key, host.vars[key]) for key in common) == dict(
+            (key, by_sites.get_host(name).vars[key]) for key in common)
+
+
+def test_client_walk_has_no_os_ip_or_online(fake_client, parse):
+    inventory = parse(walk="clients")
+    for host in inventory.hosts.values():
+        assert not {"nsight_os", "nsight_ip", "nsight_online"} & set(host.vars)
+
+
+def test_client_walk_filters(fake_client, parse):
+    inventory = parse(walk="clients", clients=["ALPHA dental"], device_types=["workstation"])
+    # 102 is the only PC listed, so it keeps its name.
+    assert host_names(inventory) == {"PC", "PC_101", "device_105"}
+    (client,) = fake_client.created
+    assert client.calls == client_walk_calls(clients=("11",), types=("workstation",))
+
+
+def test_client_walk_sites_filter_by_name_and_id(fake_client, parse):
+    inventory = parse(walk="clients", sites=["branch", "23"])
+    assert set(host.vars["nsight_siteid"] for host in inventory.hosts.values()) == {22, 23}
+    assert host_names(inventory) == {"db01_104", "device_105", "DB01_106", "localhost_107", "law-fs"}
+    # The site filter costs no call: every client is listed, its other sites are skipped.
+    assert sorted(fake_client.created[0].calls, key=str) == sorted(client_walk_calls(), key=str)
+
+
+def test_client_walk_a_site_the_filter_skips_needs_no_id(fake_client, parse):
+    fake_client.replace["list_devices_at_client"] = [{"id": "11", "name": "Alpha Dental", "site": [
+        {"name": "No Id", "server": at_client(109, "x")},
+        {"id": "21", "name": "Main Office", "server": at_client(101, "PC")}]}]
+    inventory = parse(walk="clients", clients=["11"], sites=["21"], device_types=["server"])
+    assert host_names(inventory) == {"PC"}
+
+
+@pytest.mark.parametrize("answer, hosts", [
+    pytest.param([], set(), id="no-client-element"),
+    pytest.param([{"id": "11", "name": "Alpha Dental"}], set(), id="client-with-no-site"),
+    pytest.param([{"id": "11", "name": "Alpha Dental", "site": {"id": "21", "name": "Main Office"}}], set(),
+                 id="site-with-no-device"),
+    pytest.param([{"id": "11", "name": "Alpha Dental", "site": {"id": "21", "name": "Main Office", "server": None}}],
+                 set(), id="empty-device-element"),
+    pytest.param([{"id": "11", "name": "Alpha Dental", "site": [None, {"id": "21", "name": "Main Office",
+                                                                        "server": at_client(101, "PC")}]}],
+                 {"PC"}, id="empty-site-element"),
+    pytest.param([{"id": "11", "name": "Alpha Dental", "site": {"id": "21", "name": "Main Office",
+                                                                "server": [at_client(101, "PC"),
+                                                                           at_client(104, "db01")]}}],
+                 {"PC", "db01"}, id="one-site-as-a-dict"),
+])
+def test_client_walk_nested_shapes(fake_client, parse, answer, hosts):
+    fake_client.replace["list_devices_at_client"] = answer
+    inventory = parse(walk="clients", clients=["11"], device_types=["server"])
+    assert host_names(inventory) == hosts
+
+
+def test_client_walk_values_as_given(fake_client, parse):
+    """CDATA text arrives as plain strings; counts that are not numbers, and flags that are absent or not 1."""
+    row = dict(at_client(101, "PC <Lab> & Co"), description="<![CDATA[ignored]]>", status="OK, 2 checks failing",
+               checkcount={"dsc_247": "n/a", "pass": "3"}, patch="yes", mob=None)
+    del row["systray"]
+    fake_client.replace["list_devices_at_client"] = [
+        {"id": "11", "name": "Alpha Dental", "site": {"id": "21", "name": "Main Office", "server": row}}]
+    inventory = parse(walk="clients", clients=["11"], device_types=["server"])
+    (host,) = inventory.hosts.values()
+    assert host.name == "PC__Lab____Co"
+    assert host.vars["nsight_name"] == "PC <Lab> & Co"
+    assert host.vars["nsight_status"] == "OK, 2 checks failing"
+    assert host.vars["nsight_checkcount"] == {"dsc_247": "n/a", "pass": 3, "clear": None, "fail": None}
+    assert (host.vars["nsight_patch"], host.vars["nsight_mob"], host.vars["nsight_systray"]) == (False, False, False)
+
+
+def test_client_walk_checkcount_missing(fake_client, parse):
+    row = at_client(101, "PC")
+    row["checkcount"] = None
+    fake_client.replace["list_devices_at_client"] = [
+        {"id": "11", "name": "Alpha Dental", "site": {"id": "21", "name": "Main Office", "server": row}}]
+    inventory = parse(walk="clients", clients=["11"], device_types=["server"])
+    assert inventory.get_host("PC").vars["nsight_checkcount"] == {"dsc_247": None, "pass": None, "clear": None,
+                                                                  "fail": None}
+
+
+@pytest.mark.parametrize("site, shown", [
+    pytest.param({"name": "Main Office", "server": at_client(101, "PC")}, "id: missing", id="site-without-id"),
+    pytest.param({"id": "21", "name": "Main Office", "server": dict(at_client(101, "PC"), id="x1")}, "id: 'x1'",
+                 id="device-with-a-bad-id"),
+    pytest.param({"id": "21", "name": "Main Office", "server": dict(at_client(101, "PC"), id=None)}, "id: missing",
+                 id="device-without-id"),
+])
+def test_client_walk_row_without_a_usable_id(fake_client, parse, plugin, site, shown):
+    fake_client.replace["list_devices_at_client"] = [{"id": "11", "name": "Alpha Dental", "site": site}]
+    with pytest.raises(AnsibleParserError) as caught:
+        parse(walk="clients")
+    assert str(caught.value) == (
+        "The N-sight inventory walk failed, so no host of this source was added: N-sight answered "
+        "list_devices_at_client with a listing row without a usable id ({0}). Check that server is the N-sight API "
+        "host.".format(shown))
+    assert plugin.inventory.hosts == {}
+
+
+def test_client_walk_api_error_fails_the_whole_walk(fake_client, parse, plugin):
+    fake_client.failures["list_devices_at_client"] = NsightApiError("N-sight refused list_devices_at_client with "
+                                                                    "error 4 (Invalid value for parameter: clientid).")
+    with pytest.raises(AnsibleParserError, match="refused list_devices_at_client with error 4"):
+        parse(walk="clients")
+    assert plugin.inventory.hosts == {}
+
+
+# --------------------------------------------------------------------------- mav_only
+
+def test_mav_only_in_the_client_walk_costs_no_call(fake_client, parse, shown):
+    inventory = parse(walk="clients", mav_only=True)
+    assert set(host.vars["nsight_deviceid"] for host in inventory.hosts.values()) == set(HOSTNAMES) - WITHOUT_MAV
+    assert all(host.vars["nsight_mav"] is True for host in inventory.hosts.values())
+    # 101 and 103 no longer meet 102 (PC): host names are those of the devices listed.
+    assert host_names(inventory) == {"PC", "PC_101", "db01_104", "device_105", "DB01_106", "law-fs"}
+    assert sorted(fake_client.created[0].calls, key=str) == sorted(client_walk_calls(), key=str)
+    assert shown.warnings == []
+    assert shown.verbose == ["msp.antivirus.nsight: the clients mav_only walk cost 5 N-sight call(s); enable cache "
+                             "to reuse it."]
+
+
+def test_mav_only_in_the_site_walk_asks_the_client_listing(fake_client, parse, shown):
+    inventory = parse(mav_only=True)
+    assert set(host.vars["nsight_deviceid"] for host in inventory.hosts.values()) == set(HOSTNAMES) - WITHOUT_MAV
+    assert nsight_vars(inventory, "PC") == {
+        "nsight_deviceid": 101, "nsight_name": "PC", "nsight_os": "Windows Server 2022", "nsight_ip": "10.0.1.1",
+        "nsight_online": True, "nsight_device_type": "server", "nsight_client": "Alpha Dental",
+        "nsight_clientid": 11, "nsight_site": "Main Office", "nsight_siteid": 21, "nsight_mav": True,
+    }
+    (client,) = fake_client.created
+    site_walk = [("list_clients", None), ("list_sites", 11), ("list_sites", 12)] + [
+        ("list_%ss" % kind, site) for site in (21, 22, 23) for kind in ("server", "workstation")]
+    assert sorted(client.calls, key=str) == sorted(site_walk + client_walk_calls()[1:], key=str)
+    assert shown.warnings == []
+    assert shown.verbose == ["msp.antivirus.nsight: the sites mav_only walk cost 13 N-sight call(s); enable cache "
+                             "to reuse it."]
+
+
+def test_mav_only_in_the_site_walk_lists_only_clients_with_devices(fake_client, parse):
+    inventory = parse(mav_only=True, sites=["HQ"], device_types=["server"])
+    assert host_names(inventory) == {"DB01", "law-fs"}
+    mav_calls = [call for call in fake_client.created[0].calls if call[0] == "list_devices_at_client"]
+    assert mav_calls == [("list_devices_at_client", 12, "server")]
+
+
+def test_mav_only_in_the_site_walk_leaves_out_a_device_not_listed(fake_client, parse, shown):
+    fake_client.replace["list_devices_at_client"] = [{"id": "11", "name": "Alpha Dental", "site": [
+        {"id": "21", "name": "Main Office", "workstation": [at_client(102, "PC", mav="0"), at_client(103, "PC_101")]},
+        # A server's id listed as a workstation is not that server.
+        {"id": "22", "name": "Branch", "workstation": at_client(104, "db01")}]}]
+    inventory = parse(mav_only=True, clients=["11"])
+    assert host_names(inventory) == {"PC_101"}
+    assert shown.warnings == [
+        "msp.antivirus.nsight: mav_only left out 3 device(s) that list_devices_at_client did not list, so whether "
+        "they have Managed Antivirus is not known (device ids 101, 104, 105)."]
+
+
+def test_without_mav_only_the_site_walk_has_no_mav_variable(fake_client, parse):
+    inventory = parse()
+    assert not any("nsight_mav" in host.vars for host in inventory.hosts.values())
+    assert not [call for call in fake_client.created[0].calls if call[0] == "list_devices_at_client"]
+
+
+def test_groups_on_nsight_mav_instead_of_mav_only(fake_client, parse):
+    inventory = parse(walk="clients", groups={"no_mav": "not nsight_mav"},
+                      keyed_groups=[{"key": "nsight_mav | string", "prefix": "mav"}])
+    assert members(inventory, "no_mav") == {"PC_102", "localhost_107"}
+    assert members(inventory, "mav_False") == {"PC_102", "localhost_107"}
+    assert len(members(inventory, "mav_True")) == len(HOSTNAMES) - 2
+
+
+# --------------------------------------------------------------------------- cache, progress
+
+def test_each_walk_has_its_own_cache_key(fake_client, parse, plugin, tmp_path):
+    keys = set()
+    for options in ({}, {"walk": "clients"}, {"mav_only": True}, {"walk": "clients", "mav_only": True}):
+        parse(**options)
+        keys.add(plugin.get_cache_key(str(tmp_path / "estate.nsight.yml")))
+    assert len(keys) == 4
+
+
+def test_a_cached_client_walk_makes_the_same_hosts(fake_client, parse, plugin, tmp_path):
+    config = {"plugin": "msp.antivirus.nsight", "server": "www.systemmonitor.us", "api_key": API_KEY,
+              "walk": "clients", "cache": True, "cache_plugin": "ansible.builtin.jsonfile",
+              "cache_connection": str(tmp_path / "cache"), "cache_timeout": 3600}
+    path = tmp_path / "cached.nsight.yml"
+    path.write_text(yaml.safe_dump(config))
+    plugin.parse(InventoryData(), plugin.loader, str(path), cache=False)
+    first = dict((name, nsight_vars(plugin.inventory, name)) for name in plugin.inventory.hosts)
+    plugin.update_cache_if_changed()  # as ansible-inventory does after each source
+    plugin.parse(InventoryData(), plugin.loader, str(path), cache=True)
+    second = dict((name, nsight_vars(plugin.inventory, name)) for name in plugin.inventory.hosts)
+    assert len(fake_client.created) == 1
+    assert second == first and second["PC_101_2"]["nsight_checkcount"]["pass"] == 10
+
+
+class WaitingBudget:
+    """A CallBudget whose every slot takes a second of waiting; a walk of 100 calls takes about 100 s."""
+
+    limit = 60
+
+    def __init__(self):
+        self.now = 0.0
+
+    def acquire(self):
+        self.now += 1.0
+
+    def seconds_until(self, calls):
+        return float(calls)
+
+
+def test_progress_lines_on_stderr_while_the_walk_waits(fake_client, parse, shown, monkeypatch):
+    """The timer is fired by hand after the third call; the walk's stages and counts are in the line."""
+    timers = []
+
+    def timer(interval, function):
+        timers.append(FakeTimer(interval, function))
+        return timers[-1]
+
+    budget = WaitingBudget()
+    monkeypatch.setattr(nsight_inventory, "WalkProgress", functools.partial(
+        walk_progress.WalkProgress, clock=lambda: budget.now, timer=timer))
+    fake_client.budget = budget
+    fake_client.on_call = staticmethod(lambda client: timers[-1].function() if client.call_count == 3 else None)
+    parse(walk="clients", clients=["11"])
+    assert shown.shown == [
+        ("msp.antivirus.nsight: waiting for the N-sight call budget (60 calls a minute): clients 0/1 done, 0 devices "
+         "so far, about 2 s of calls left.", True)]
+    assert timers[0].interval == 30 and timers[-1].cancelled
+
+
+def test_no_progress_without_pacing(fake_client, parse, shown):
+    parse(walk="clients")
+    assert shown.shown == []
+
+
+class FakeTimer:
+    def __init__(self, interval, function):
+        self.interval = interval
+        self.function = function
+        self.daemon = False
+        self.cancelled = False
+
+    def start(self):
+        pass
+
+    def cancel(self):
+        self.cancelled = True
