@@ -49,6 +49,8 @@ class WalkProgress:
         self._running = False
         self._pending = None
         self._waited = False
+        # The start of each slot being waited for now, by a token of its own.
+        self._acquiring = {}
         self.label, self.total, self.calls_each, self.later = "", 0, 0, (lambda: 0)
         self.done_units = 0
         self.devices = 0
@@ -82,11 +84,12 @@ class WalkProgress:
         return False
 
     def tick(self):
-        """The timer's call: a line if a call waited since the last tick, then the next tick."""
+        """The timer's call: a line if a call waited since the last tick or is waiting now, then the next tick."""
         with self._lock:
             if not self._running:
                 return
-            if self._waited:
+            now = self.clock()
+            if self._waited or any(now - started > WAITED_SECONDS for started in self._acquiring.values()):
                 self._waited = False
                 self.show(self._line())
             self._schedule()
@@ -108,11 +111,14 @@ class WalkProgress:
         acquire = self.budget.acquire
 
         def timed_acquire():
-            started = self.clock()
-            stamp = acquire()
-            if self.clock() - started > WAITED_SECONDS:
+            token, started = object(), self.clock()
+            with self._lock:
+                self._acquiring[token] = started
+            try:
+                return acquire()
+            finally:
                 with self._lock:
-                    self._waited = True
-            return stamp
+                    del self._acquiring[token]
+                    self._waited = self._waited or self.clock() - started > WAITED_SECONDS
 
         self.budget.acquire = timed_acquire

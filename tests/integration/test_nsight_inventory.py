@@ -5,7 +5,8 @@
 
 The emulator holds 16 devices (1001-1016) of 3 clients (101 Northwind Dental, 102 Contoso Logistics,
 103 Fabrikam Legal) in 7 sites (201-207); 1011 and 1012 are both named RECEPTION-PC; 1012, 1013 and
-1014 are offline. A whole walk is 1 list_clients + 3 list_sites + 7 list_servers + 7 list_workstations.
+1014 are offline; 1016 (FB-WS-SCANNER) has no Managed Antivirus. A whole walk is 1 list_clients + 3 list_sites
++ 7 list_servers + 7 list_workstations; a client walk 1 list_clients + 3 x 2 list_devices_at_client.
 """
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
@@ -59,6 +60,14 @@ def listing(run):
     return plain(json.loads(run.stdout))
 
 
+def verbose_listing(ansible_runner, config, tmp_path):
+    """(--list of a -v run, written to a file as -v lines go to stdout, the run)."""
+    output = tmp_path / 'listed.json'
+    run = run_inventory(ansible_runner, config, '--list', '-v', '--output', str(output))
+    run.assert_rc(0)
+    return plain(json.loads(output.read_text())), run
+
+
 def hostvars(data):
     return data['_meta']['hostvars']
 
@@ -82,11 +91,12 @@ def expected_hostname(device, all_devices):
 
 
 def walk_calls(emulator):
-    """(service, id parameter) of every N-sight call, in order."""
+    """(service, id parameter) of every N-sight call, in order; list_devices_at_client's with its device type."""
     out = []
     for call in emulator.calls():
         params = call['params']
-        out.append((call['service'], params.get('clientid') or params.get('siteid')))
+        kind = (params['devicetype'],) if 'devicetype' in params else ()
+        out.append((call['service'], params.get('clientid') or params.get('siteid')) + kind)
     return out
 
 
@@ -97,6 +107,12 @@ def full_walk(clients=(101, 102, 103), types=('server', 'workstation')):
         for site in SITES[client]:
             calls += [('list_%ss' % kind, str(site)) for kind in types]
     return sorted(calls, key=str)
+
+
+def client_walk(clients=(101, 102, 103), types=('server', 'workstation')):
+    """The calls of a client walk (sorted): list_clients, then list_devices_at_client per client and device type."""
+    return sorted([('list_clients', None)] + [('list_devices_at_client', str(client), kind)
+                                              for client in clients for kind in types], key=str)
 
 
 def clear_calls(emulator):
@@ -431,3 +447,143 @@ def test_key_in_the_server_value_is_not_shown(emulator, ansible_runner, tmp_path
     assert 'The N-sight inventory source cannot be used' in message and 'apikey=********' in message, failed.stderr
     assert emulator.calls() == []
     assert_no_secrets(failed.stdout, failed.stderr)
+
+
+# ---- the client walk and mav_only ------------------------------------------------------------
+
+def test_client_walk_hosts_and_calls(emulator, ansible_runner, tmp_path, assert_no_secrets):
+    config = write_config(tmp_path / 'clients.nsight.yml', emulator, walk='clients')
+    data, run = verbose_listing(ansible_runner, config, tmp_path)
+    hosts = hostvars(data)
+    known = devices(emulator)
+    assert len(hosts) == 16, sorted(hosts)
+    for deviceid, device in known.items():
+        facts = seed_data.client_listing_facts(device)
+        host = hosts[expected_hostname(device, known)]
+        assert host == {
+            'nsight_deviceid': deviceid,
+            'nsight_name': device['name'],
+            'nsight_device_type': device['type'],
+            'nsight_client': device['client'],
+            'nsight_clientid': device['clientid'],
+            'nsight_site': device['site'],
+            'nsight_siteid': device['siteid'],
+            'nsight_username': facts['username'],
+            'nsight_description': facts['description'],
+            'nsight_status': facts['status'],
+            'nsight_checkcount': facts['checkcount'],
+            'nsight_mav': facts['mav'] == 1,
+            'nsight_patch': facts['patch'] == 1,
+            'nsight_takecontrol': facts['takecontrol'] == 1,
+            'nsight_mob': facts['mob'] == 1,
+            'nsight_systray': facts['systray'] == 1,
+            'nsight_mavbreck': facts['mavbreck'] == 1,
+        }, (deviceid, host)
+    assert hosts['FB-WS-SCANNER']['nsight_mav'] is False
+    # The same groups as the site walk.
+    assert members(data, 'nsight_site_Northwind_Dental_Main_Office') == {'NW-DC01', 'NW-FS01', 'RECEPTION-PC_1011'}
+    assert len(members(data, 'nsight_client_Contoso_Logistics')) == 6
+    # 1 + C x T calls, all answered OK.
+    assert sorted(walk_calls(emulator), key=str) == client_walk()
+    assert all(call['api_status'] == 'OK' for call in emulator.calls())
+    assert 'the clients walk cost 7 N-sight call(s)' in flat(run.stdout + run.stderr)
+    assert_no_secrets(run.stdout, run.stderr)
+
+
+def test_client_walk_filters_sites_and_device_types(emulator, ansible_runner, tmp_path):
+    config = write_config(tmp_path / 'clients.nsight.yml', emulator, walk='clients', sites=['Head Office', '207'])
+    data = listing(run_inventory(ansible_runner, config, '--list'))
+    assert sorted(hostvars(data)) == ['CL-SQL01', 'CL-WEB01', 'FB-ARCHIVE01', 'FB-WS-SCANNER', 'RECEPTION-PC']
+    assert set(host['nsight_siteid'] for host in hostvars(data).values()) == {203, 207}
+    # The site filter costs no call: every client's listing is asked, its other sites skipped.
+    assert sorted(walk_calls(emulator), key=str) == client_walk()
+
+    clear_calls(emulator)
+    servers = write_config(tmp_path / 'servers.nsight.yml', emulator, walk='clients', clients=['northwind dental'],
+                           device_types=['server'])
+    data = listing(run_inventory(ansible_runner, servers, '--list'))
+    assert sorted(hostvars(data)) == ['NW-APP01', 'NW-DC01', 'NW-FS01']
+    assert sorted(walk_calls(emulator), key=str) == client_walk(clients=(101,), types=('server',))
+
+
+def test_mav_only_in_the_client_walk(emulator, ansible_runner, tmp_path):
+    config = write_config(tmp_path / 'mav.nsight.yml', emulator, walk='clients', mav_only=True)
+    data, run = verbose_listing(ansible_runner, config, tmp_path)
+    hosts = hostvars(data)
+    assert len(hosts) == 15 and 'FB-WS-SCANNER' not in hosts
+    assert all(host['nsight_mav'] is True for host in hosts.values())
+    assert sorted(walk_calls(emulator), key=str) == client_walk()  # no extra call
+    assert 'the clients mav_only walk cost 7 N-sight call(s)' in flat(run.stdout + run.stderr)
+
+
+def test_mav_only_in_the_site_walk(emulator, ansible_runner, tmp_path):
+    config = write_config(tmp_path / 'mav.nsight.yml', emulator, mav_only=True)
+    run = run_inventory(ansible_runner, config, '--list')
+    hosts = hostvars(listing(run))
+    assert len(hosts) == 15 and 'FB-WS-SCANNER' not in hosts
+    assert all(host['nsight_mav'] is True for host in hosts.values())
+    assert hosts['NW-DC01']['nsight_ip'] == '10.10.1.10'  # the site walk's variables stay
+    # The site walk, then list_devices_at_client per client and device type for the flags.
+    assert sorted(walk_calls(emulator), key=str) == sorted(full_walk() + client_walk()[1:], key=str)
+    assert '[WARNING]' not in run.stderr
+
+    # Fabrikam Legal's workstations alone: one site listing and one flag listing, and no host.
+    clear_calls(emulator)
+    scanner = write_config(tmp_path / 'scanner.nsight.yml', emulator, mav_only=True, sites=['207'],
+                           device_types=['workstation'])
+    data = listing(run_inventory(ansible_runner, scanner, '--list'))
+    assert hostvars(data) == {}
+    assert sorted(walk_calls(emulator), key=str) == sorted([
+        ('list_clients', None), ('list_sites', '101'), ('list_sites', '102'), ('list_sites', '103'),
+        ('list_workstations', '207'), ('list_devices_at_client', '103', 'workstation')], key=str)
+
+
+def test_groups_on_nsight_mav_in_the_client_walk(emulator, ansible_runner, tmp_path):
+    config = write_config(tmp_path / 'groups.nsight.yml', emulator, walk='clients',
+                          groups={'no_mav': 'not nsight_mav'},
+                          keyed_groups=[{'key': 'nsight_mav | string', 'prefix': 'mav'}])
+    data = listing(run_inventory(ansible_runner, config, '--list'))
+    assert members(data, 'no_mav') == members(data, 'mav_False') == {'FB-WS-SCANNER'}
+    assert len(members(data, 'mav_True')) == 15
+
+
+def test_client_walk_cache(emulator, ansible_runner, tmp_path, assert_no_secrets):
+    cache_dir = tmp_path / 'inventory-cache'
+    cache = {'cache': True, 'cache_plugin': 'ansible.builtin.jsonfile', 'cache_connection': str(cache_dir),
+             'cache_timeout': 3600}
+    config = write_config(tmp_path / 'cached.nsight.yml', emulator, walk='clients', **cache)
+    first = listing(run_inventory(ansible_runner, config, '--list'))
+    assert len(emulator.calls()) == 7
+    second = listing(run_inventory(ansible_runner, config, '--list'))
+    assert len(emulator.calls()) == 7, 'the second run called the API: %s' % walk_calls(emulator)[7:]
+    assert hostvars(second) == hostvars(first)
+    assert hostvars(second)['NW-DC01']['nsight_checkcount'] == seed_data.client_listing_facts(
+        devices(emulator)[1001])['checkcount']
+
+    # The same file switched to the site walk is not answered from the client walk's cache.
+    write_config(config, emulator, **cache)
+    sites = listing(run_inventory(ansible_runner, config, '--list'))
+    assert len(emulator.calls()) == 7 + 18
+    assert hostvars(sites)['NW-DC01']['nsight_ip'] == '10.10.1.10'
+    files = [os.path.join(root, name) for root, _dirs, names in os.walk(str(cache_dir)) for name in names]
+    contents = []
+    for path in files:
+        with open(path) as cache_file:
+            contents.append(cache_file.read())
+    assert len(files) == 2
+    assert_no_secrets(*contents)
+
+
+def test_progress_on_stderr_while_the_walk_waits_for_the_budget(emulator, ansible_runner, tmp_path):
+    """rate_limit 6: the client walk's seventh call waits about a minute, so the 30 s line comes, on stderr only.
+    No line for a walk that does not wait: every other test of this file."""
+    config = write_config(tmp_path / 'paced.nsight.yml', emulator, walk='clients')
+    run = run_inventory(ansible_runner, config, '--list', extra_env={'NSIGHT_RATE_LIMIT': '6'})
+    data = listing(run)  # stdout is the JSON alone
+    assert len(hostvars(data)) == 16
+    lines = [line for line in run.stderr.splitlines() if 'waiting for the N-sight call budget' in line]
+    assert 1 <= len(lines) <= 2, run.stderr  # at 30 s, and at 60 s if the wait lasts that long
+    for line in lines:
+        assert re.match(r'^msp\.antivirus\.nsight: waiting for the N-sight call budget \(6 calls a minute\): '
+                        r'clients [0-3]/3 done, \d+ devices so far, about \d+ s of calls left\.$', line), line
+    assert len(emulator.calls()) == 7

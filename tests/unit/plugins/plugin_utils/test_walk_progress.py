@@ -49,9 +49,12 @@ class FakeBudget:
         self.limit = limit
         self.wait = 0.0
         self.asked = []
+        self.while_waiting = None
 
     def acquire(self):
         self.clock.now += self.wait
+        if self.while_waiting:
+            self.while_waiting()
         return self.clock.now
 
     def seconds_until(self, calls):
@@ -110,6 +113,24 @@ def test_a_line_when_a_call_waited_in_the_interval(walk):
         # Nothing waited since that line: no other one.
         walk.fire()
         assert len(walk.lines) == 1
+
+
+def test_a_call_still_waiting_counts(walk):
+    """A call that has waited since before the tick and still waits: the line does not wait for its end."""
+    with walk.progress as progress:
+        progress.stage("clients", 2)
+        walk.budget.wait = 1.0
+        walk.budget.while_waiting = walk.fire
+        walk.budget.acquire()
+        assert len(walk.lines) == 1
+
+
+def test_a_call_that_just_began_to_wait_does_not_count(walk):
+    with walk.progress:
+        walk.budget.wait = 0.2
+        walk.budget.while_waiting = walk.timers[-1].function  # the tick comes 0.2 s into the acquire
+        walk.budget.acquire()
+    assert walk.lines == []
 
 
 def test_a_slot_taken_at_once_is_no_wait(walk):
