@@ -183,7 +183,6 @@ cache_timeout: 3600
 #   device_types: [server]
 """
 
-from ansible.errors import AnsibleParserError
 from ansible.utils.display import Display
 
 from ansible_collections.msp.antivirus.plugins.module_utils.arguments import NSIGHT_CONNECTION_ARGS, nsight_client_args
@@ -310,23 +309,14 @@ class InventoryModule(DeviceInventory):
 
     def walk(self):
         """Every device the filters select; the whole walk succeeds or nothing is returned."""
-        missing = missing_libraries({"budget_url": self.connection_option("budget_url")})
-        if missing:
-            raise AnsibleParserError("The msp.antivirus.nsight inventory needs the Python library {0} on the "
-                                     "controller: pip install {0}".format(missing[0]))
-        client = self.guarded(lambda: NsightClient(**nsight_client_args(self.connection_options())),
-                              "The N-sight inventory source cannot be used, so no host of it was added", ["apikey"])
-        try:
-            with WalkProgress(self.NAME, client.budget, lambda line: display.display(line, stderr=True)) as progress:
-                return self.guarded(lambda: self._devices(client, progress),
-                                    "The N-sight inventory walk failed, so no host of this source was added",
-                                    ["apikey"])
-        finally:
-            client.close()
-            for warning in client.warnings:
-                display.warning(warning)
-            display.v("msp.antivirus.nsight: the {0} walk cost {1} N-sight call(s); enable cache to reuse it.".format(
-                self.walk_name(), client.call_count))
+        self.require_libraries(missing_libraries({"budget_url": self.connection_option("budget_url")}))
+        return self.walk_with_client(lambda: NsightClient(**nsight_client_args(self.connection_options())),
+                                     self._paced_devices, "N-sight", lambda client: client.call_count, ["apikey"])
+
+    def _paced_devices(self, client):
+        """The walk, with progress lines while it waits for the call budget."""
+        with WalkProgress(self.NAME, client.budget, lambda line: display.display(line, stderr=True)) as progress:
+            return self._devices(client, progress)
 
     def _devices(self, client, progress):
         rows = client.rows("list_clients", "items", "client")

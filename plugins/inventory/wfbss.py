@@ -127,7 +127,6 @@ cache_timeout: 3600
 #   wfbss_groups: ["2"]
 """
 
-from ansible.errors import AnsibleParserError
 
 from ansible_collections.msp.antivirus.plugins.module_utils.arguments import WFBSS_CONNECTION_ARGS, wfbss_client_args
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import ResponseParseError
@@ -230,10 +229,7 @@ class InventoryModule(DeviceInventory):
 
     def walk(self):
         """Every computer the filters select; the whole walk succeeds or nothing is returned."""
-        missing = missing_libraries()
-        if missing:
-            raise AnsibleParserError("The msp.antivirus.wfbss inventory needs the Python library {0} on the "
-                                     "controller: pip install {0}".format(missing[0]))
+        self.require_libraries(missing_libraries())
         return self.walk_with_client(lambda: WfbssClient(**wfbss_client_args(self.connection_options())),
                                      self._devices, "WFBSS", lambda client: client.transport.attempts)
 

@@ -95,6 +95,9 @@ class CallBudget:
         self._lock = threading.Lock()
         self.calls = 0
         self.notable_waits = []
+        # What the budget held calls up: the seconds of the waits that ended, and when each wait going on began.
+        self._waited_seconds = 0.0
+        self._waits_begun = {}
         if budget_url:
             self.window = SharedWindow(RedisWindow(budget_url, budget_digest(server, api_key), timeout),
                                        lambda: FileWindow(budget_file(budget_directory(), server, api_key)))
@@ -116,17 +119,36 @@ class CallBudget:
     def acquire(self):
         """Take a slot for one call, waiting as long as the budget asks; returns the slot's stamp."""
         started = time.monotonic()
-        while True:
-            wait, stamp = self.window.take(self.limit)
-            if wait <= 0:
-                break
-            time.sleep(min(wait, LONGEST_NAP_SECONDS))
+        held_up = None
+        try:
+            while True:
+                wait, stamp = self.window.take(self.limit)
+                if wait <= 0:
+                    break
+                if held_up is None:
+                    held_up = object()
+                    with self._lock:
+                        self._waits_begun[held_up] = started
+                time.sleep(min(wait, LONGEST_NAP_SECONDS))
+        finally:
+            if held_up is not None:
+                with self._lock:
+                    del self._waits_begun[held_up]
         waited = time.monotonic() - started
         with self._lock:
             self.calls += 1
+            if held_up is not None:
+                self._waited_seconds += waited
             if waited > NOTABLE_WAIT_SECONDS:
                 self.notable_waits.append(waited)
         return stamp
+
+    def seconds_waited(self):
+        """How long calls have waited for the budget so far, the waits going on now included (a slot taken at
+        once counts nothing): a walk's progress tells from it whether the budget is holding the walk up."""
+        with self._lock:
+            now = time.monotonic()
+            return self._waited_seconds + sum(now - begun for begun in self._waits_begun.values())
 
     def free_slots(self, within=0.0):
         """How many calls the budget lets through from now to ``within`` seconds from now, taking none."""

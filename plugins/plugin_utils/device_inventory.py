@@ -171,6 +171,12 @@ class DeviceInventory(BaseInventoryPlugin, Constructable, Cacheable):
         redact = Redactor(secrets=self.secrets(), query_keys=list(query_keys))
         raise AnsibleParserError("{0}: {1}".format(context, redact(failure.message)))
 
+    def require_libraries(self, missing):
+        """Fail the source, before any call, when the controller lacks a library the walk needs."""
+        if missing:
+            raise AnsibleParserError("The {0} inventory needs the Python library {1} on the controller: pip install "
+                                     "{1}".format(self.NAME, missing[0]))
+
     def walk_with_client(self, open_client, walk_devices, service, calls_made, query_keys=()):
         """walk_devices(client), with the client open_client() builds: every device, or an AnsibleParserError
         with the reason (so the source adds no host). ``service`` names the API in messages ("WFBSS");
@@ -185,8 +191,12 @@ class DeviceInventory(BaseInventoryPlugin, Constructable, Cacheable):
             client.close()
             for warning in client.warnings:
                 display.warning(warning)
-            display.v("{0}: the walk cost {1} {2} call(s); enable cache to reuse it.".format(
-                self.NAME, calls_made(client), service))
+            display.v("{0}: the {1} cost {2} {3} call(s); enable cache to reuse it.".format(
+                self.NAME, " ".join(filter(None, [self.walk_name(), "walk"])), calls_made(client), service))
+
+    def walk_name(self):
+        """The kind of walk the options ask for, as the cost line names it ("" when a plugin has one kind)."""
+        return ""
 
     def connection_option(self, name):
         """The option's value; one taken from an empty environment variable counts as not set, as for the

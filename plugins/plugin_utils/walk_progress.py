@@ -15,10 +15,9 @@ __metaclass__ = type
 
 import math
 import threading
-import time
 
 PROGRESS_SECONDS = 30.0
-# A slot that took longer than this to get waited for the budget, not only for the budget's file lock.
+# Calls that waited for the budget less than this in all since the last line do not make a line.
 WAITED_SECONDS = 0.5
 
 
@@ -34,23 +33,21 @@ class WalkProgress:
     it counts: clients, listings...), the calls each takes and the calls known to follow it, and reports each unit
     done with the devices it found.
 
-    ``budget`` is a CallBudget (None: no pacing, so no line); ``show(line)`` prints; ``clock`` and ``timer``
-    (threading.Timer's signature) are injected by tests.
+    ``budget`` is a CallBudget (None: no pacing, so no line); ``show(line)`` prints; ``timer``
+    (threading.Timer's signature) is injected by tests.
     """
 
-    def __init__(self, name, budget, show, interval=PROGRESS_SECONDS, clock=time.monotonic, timer=threading.Timer):
+    def __init__(self, name, budget, show, interval=PROGRESS_SECONDS, timer=threading.Timer):
         self.name = name
         self.budget = budget
         self.show = show
         self.interval = interval
-        self.clock = clock
         self.timer = timer
         self._lock = threading.Lock()
         self._running = False
         self._pending = None
-        self._waited = False
-        # The start of each slot being waited for now, by a token of its own.
-        self._acquiring = {}
+        # budget.seconds_waited() at the last line (or the start).
+        self._waited_before = 0.0
         self.label, self.total, self.calls_each, self.later = "", 0, 0, (lambda: 0)
         self.done_units = 0
         self.devices = 0
@@ -69,9 +66,9 @@ class WalkProgress:
 
     def __enter__(self):
         if self.budget is not None:
-            self._watch()
             with self._lock:
                 self._running = True
+                self._waited_before = self.budget.seconds_waited()
                 self._schedule()
         return self
 
@@ -84,13 +81,14 @@ class WalkProgress:
         return False
 
     def tick(self):
-        """The timer's call: a line if a call waited since the last tick or is waiting now, then the next tick."""
+        """The timer's call: a line if calls waited for the budget since the last line (a wait going on counts),
+        then the next tick."""
         with self._lock:
             if not self._running:
                 return
-            now = self.clock()
-            if self._waited or any(now - started > WAITED_SECONDS for started in self._acquiring.values()):
-                self._waited = False
+            waited = self.budget.seconds_waited()
+            if waited - self._waited_before > WAITED_SECONDS:
+                self._waited_before = waited
                 self.show(self._line())
             self._schedule()
 
@@ -104,21 +102,3 @@ class WalkProgress:
         self._pending = self.timer(self.interval, self.tick)
         self._pending.daemon = True
         self._pending.start()
-
-    def _watch(self):
-        """Time every slot the budget hands out. CallBudget.call takes each slot through its own acquire(), so
-        this budget's acquire is replaced by a timed one."""
-        acquire = self.budget.acquire
-
-        def timed_acquire():
-            token, started = object(), self.clock()
-            with self._lock:
-                self._acquiring[token] = started
-            try:
-                return acquire()
-            finally:
-                with self._lock:
-                    del self._acquiring[token]
-                    self._waited = self._waited or self.clock() - started > WAITED_SECONDS
-
-        self.budget.acquire = timed_acquire

@@ -131,4 +131,4 @@ def test_inventory_walk_reports_its_cost(emulator, tmp_path):
                             stderr=subprocess.STDOUT, universal_newlines=True, check=False, timeout=120)
     assert listed.returncode == 0, listed.stdout
     calls = len([call for call in emulator.calls() if call["api"] == "nsight"])
-    assert "msp.antivirus.nsight: the walk cost {0} N-sight call(s)".format(calls) in listed.stdout
+    assert "msp.antivirus.nsight: the sites walk cost {0} N-sight call(s)".format(calls) in listed.stdout

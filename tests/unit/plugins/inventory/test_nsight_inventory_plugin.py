@@ -30,6 +30,7 @@ from ansible.template import Templar
 
 from ansible_collections.msp.antivirus.plugins.inventory import nsight as nsight_inventory
 from ansible_collections.msp.antivirus.plugins.plugin_utils import walk_progress
+from ansible_collections.msp.antivirus.plugins.plugin_utils import device_inventory
 from ansible_collections.msp.antivirus.plugins.plugin_utils.device_inventory import hostnames
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
     InvalidOptionError,
@@ -561,6 +562,7 @@ class DisplayRecorder:
 def shown(monkeypatch):
     recorder = DisplayRecorder()
     monkeypatch.setattr(nsight_inventory, "display", recorder)
+    monkeypatch.setattr(device_inventory, "display", recorder)  # the cost line and the client's warnings
     return recorder
 
 
@@ -802,10 +804,13 @@ class WaitingBudget:
     limit = 60
 
     def __init__(self):
-        self.now = 0.0
+        self.waited = 0.0
 
     def acquire(self):
-        self.now += 1.0
+        self.waited += 1.0
+
+    def seconds_waited(self):
+        return self.waited
 
     def seconds_until(self, calls):
         return float(calls)
@@ -821,7 +826,7 @@ def test_progress_lines_on_stderr_while_the_walk_waits(fake_client, parse, shown
 
     budget = WaitingBudget()
     monkeypatch.setattr(nsight_inventory, "WalkProgress", functools.partial(
-        walk_progress.WalkProgress, clock=lambda: budget.now, timer=timer))
+        walk_progress.WalkProgress, timer=timer))
     fake_client.budget = budget
     fake_client.on_call = staticmethod(lambda client: timers[-1].function() if client.call_count == 3 else None)
     parse(walk="clients", clients=["11"])

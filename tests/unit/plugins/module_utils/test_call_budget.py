@@ -204,6 +204,24 @@ def test_long_waits_are_named_in_a_warning(budget_dir, monkeypatch):
     assert "rate_limit allows 1 calls a minute" in warning
 
 
+def test_seconds_waited_counts_only_what_the_budget_held_up(short_window, budget_dir):
+    """A slot taken at once counts nothing; a wait counts while it goes on (a walk's progress reads it mid-wait)
+    and once it ended."""
+    budget = CallBudget(1, SERVER, KEY)
+    with budget.call():
+        pass
+    assert budget.seconds_waited() == 0.0
+    seen = []
+    waiter = threading.Thread(target=budget.acquire)
+    waiter.start()
+    time.sleep(0.3)
+    seen.append(budget.seconds_waited())
+    waiter.join()
+    assert 0.2 < seen[0] < WINDOW
+    assert budget.seconds_waited() >= seen[0]
+    assert budget.seconds_waited() == pytest.approx(budget.seconds_waited())
+
+
 def test_a_folder_that_cannot_be_made_is_a_clear_error(tmp_path, monkeypatch):
     blocker = tmp_path / "file"
     blocker.write_text("")

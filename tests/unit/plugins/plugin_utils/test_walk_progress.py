@@ -17,14 +17,6 @@ from ansible_collections.msp.antivirus.plugins.plugin_utils.walk_progress import
 )
 
 
-class FakeClock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
-
-
 class FakeTimer:
     """threading.Timer's interface; the test fires it with fire()."""
 
@@ -42,20 +34,15 @@ class FakeTimer:
 
 
 class FakeBudget:
-    """A CallBudget whose acquire() takes ``wait`` seconds of the fake clock, and that tells how long calls take."""
+    """A CallBudget that tells how long calls have waited for it (``waited``), and how long calls take."""
 
-    def __init__(self, clock, limit=60):
-        self.clock = clock
+    def __init__(self, limit=60):
         self.limit = limit
-        self.wait = 0.0
+        self.waited = 0.0
         self.asked = []
-        self.while_waiting = None
 
-    def acquire(self):
-        self.clock.now += self.wait
-        if self.while_waiting:
-            self.while_waiting()
-        return self.clock.now
+    def seconds_waited(self):
+        return self.waited
 
     def seconds_until(self, calls):
         self.asked.append(calls)
@@ -64,12 +51,10 @@ class FakeBudget:
 
 class Harness:
     def __init__(self, budget=True):
-        self.clock = FakeClock()
-        self.budget = FakeBudget(self.clock) if budget else None
+        self.budget = FakeBudget() if budget else None
         self.lines = []
         self.timers = []
-        self.progress = WalkProgress("msp.antivirus.nsight", self.budget, self.lines.append, clock=self.clock,
-                                     timer=self.timer)
+        self.progress = WalkProgress("msp.antivirus.nsight", self.budget, self.lines.append, timer=self.timer)
 
     def timer(self, interval, function):
         self.timers.append(FakeTimer(interval, function))
@@ -77,7 +62,6 @@ class Harness:
 
     def fire(self):
         """The pending timer runs out."""
-        self.clock.now += PROGRESS_SECONDS
         self.timers[-1].function()
 
 
@@ -90,7 +74,6 @@ def test_no_line_for_a_walk_that_never_waits(walk):
     with walk.progress as progress:
         progress.stage("clients", 3)
         for _client in range(3):
-            walk.budget.acquire()
             progress.done(devices=4)
             walk.fire()
     assert walk.lines == []
@@ -98,13 +81,12 @@ def test_no_line_for_a_walk_that_never_waits(walk):
     assert walk.timers[0].interval == PROGRESS_SECONDS
 
 
-def test_a_line_when_a_call_waited_in_the_interval(walk):
+def test_a_line_when_calls_waited_in_the_interval(walk):
     with walk.progress as progress:
         progress.stage("clients", 300, calls_each=2)
         for _client in range(12):
             progress.done(devices=100)
-        walk.budget.wait = 2.0
-        walk.budget.acquire()
+        walk.budget.waited += 2.0
         walk.fire()
         assert walk.lines == [
             "msp.antivirus.nsight: waiting for the N-sight call budget (60 calls a minute): clients 12/300 done, "
@@ -115,40 +97,30 @@ def test_a_line_when_a_call_waited_in_the_interval(walk):
         assert len(walk.lines) == 1
 
 
-def test_a_call_still_waiting_counts(walk):
-    """A call that has waited since before the tick and still waits: the line does not wait for its end."""
-    with walk.progress as progress:
-        progress.stage("clients", 2)
-        walk.budget.wait = 1.0
-        walk.budget.while_waiting = walk.fire
-        walk.budget.acquire()
-        assert len(walk.lines) == 1
-
-
-def test_a_call_that_just_began_to_wait_does_not_count(walk):
+def test_waits_before_the_walk_do_not_count(walk):
+    walk.budget.waited = 50.0  # the budget's waits for an earlier use of the client
     with walk.progress:
-        walk.budget.wait = 0.2
-        walk.budget.while_waiting = walk.timers[-1].function  # the tick comes 0.2 s into the acquire
-        walk.budget.acquire()
-    assert walk.lines == []
-
-
-def test_a_slot_taken_at_once_is_no_wait(walk):
-    with walk.progress:
-        walk.budget.wait = 0.1  # the budget's file lock, not the budget
-        walk.budget.acquire()
         walk.fire()
     assert walk.lines == []
+
+
+def test_short_waits_add_up_until_they_make_a_line(walk):
+    with walk.progress:
+        walk.budget.waited += 0.3
+        walk.fire()
+        assert walk.lines == []
+        walk.budget.waited += 0.3
+        walk.fire()
+        assert len(walk.lines) == 1
 
 
 def test_at_most_one_line_per_interval(walk):
     with walk.progress as progress:
         progress.stage("site listings", 10)
-        walk.budget.wait = 3.0
         for _call in range(5):
-            walk.budget.acquire()
+            walk.budget.waited += 3.0
         walk.fire()
-        walk.budget.acquire()
+        walk.budget.waited += 3.0
         walk.fire()
     assert len(walk.lines) == 2
     assert [timer.interval for timer in walk.timers] == [PROGRESS_SECONDS] * 3
@@ -158,11 +130,10 @@ def test_calls_known_to_follow_are_counted(walk):
     with walk.progress as progress:
         progress.stage("clients", 5, later=lambda: 40)
         progress.done()
-        walk.budget.wait = 1.0
-        walk.budget.acquire()
+        walk.budget.waited += 1.0
         walk.fire()
         progress.stage("MAV listings", 3)
-        walk.budget.acquire()
+        walk.budget.waited += 1.0
         walk.fire()
     assert walk.budget.asked == [4 + 40, 3]
     assert "clients 1/5 done" in walk.lines[0] and "about 44 s of calls left" in walk.lines[0]
@@ -171,8 +142,7 @@ def test_calls_known_to_follow_are_counted(walk):
 
 def test_nothing_after_the_walk(walk):
     with walk.progress:
-        walk.budget.wait = 5.0
-        walk.budget.acquire()
+        walk.budget.waited += 5.0
     assert walk.timers[-1].cancelled
     walk.timers[-1].function()  # a timer that fired as the walk ended
     assert walk.lines == []
