@@ -319,13 +319,18 @@ class InventoryModule(DeviceInventory):
             return self._devices(client, progress)
 
     def _devices(self, client, progress):
+        # (id, name) of every client and site listed, for the filters' warnings.
+        self._listed = {"clients": [], "sites": []}
         rows = client.rows("list_clients", "items", "client")
         clients = [owner for owner, _row in self._selected(rows, "list_clients", "clientid", "clients")]
         if self.get_option("walk") == "clients":
-            return self._client_walk(client, progress, clients)
-        devices = self._site_walk(client, progress, clients)
-        if self.get_option("mav_only"):
-            return self._with_mav(client, progress, clients, devices)
+            devices = self._client_walk(client, progress, clients)
+        else:
+            devices = self._site_walk(client, progress, clients)
+            if self.get_option("mav_only"):
+                devices = self._with_mav(client, progress, clients, devices)
+        self.warn_unmatched("clients", "client", self._listed["clients"])
+        self.warn_unmatched("sites", "site of the clients listed", self._listed["sites"])
         return devices
 
     def _site_walk(self, client, progress, clients):
@@ -406,5 +411,6 @@ class InventoryModule(DeviceInventory):
     def _selected(self, rows, service, id_name, option):
         """(the client or site as {"id": int, "name": str}, its row) of each row that filter option selects."""
         wanted = self.get_option(option)
+        self._listed[option].extend((row.get(id_name), row.get("name")) for row in rows)
         return [({"id": listing_id(service, row, id_name), "name": row.get("name")}, row)
                 for row in rows if matches(wanted, row.get(id_name), row.get("name"))]

@@ -235,12 +235,16 @@ class InventoryModule(DeviceInventory):
 
     def _devices(self, client):
         wanted = self.get_option("customers")
-        customers = [customer_ref(row) for row in client.customers() if matches(wanted, row.get("id"), row.get("name"))]
-        found = concurrent_map(lambda cids: self._batch_devices(client, customers, cids),
-                               batches([customer["id"] for customer in customers]))
+        rows = client.customers()
+        customers = [customer_ref(row) for row in rows if matches(wanted, row.get("id"), row.get("name"))]
+        self.warn_unmatched("customers", "customer", [(row.get("id"), row.get("name")) for row in rows])
+        found = [device for devices in concurrent_map(lambda cids: self._batch_devices(client, customers, cids),
+                                                      batches([customer["id"] for customer in customers]))
+                 for device in devices]
+        self.warn_unmatched("wfbss_groups", "group of the customers' computers",
+                            [(device["gid"], device["group"]) for device in found])
         wanted_groups = self.get_option("wfbss_groups")
-        return [device for devices in found for device in devices
-                if matches(wanted_groups, device["gid"], device["group"])]
+        return [device for device in found if matches(wanted_groups, device["gid"], device["group"])]
 
     @staticmethod
     def _batch_devices(client, customers, cids):

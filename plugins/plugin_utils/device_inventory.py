@@ -40,6 +40,11 @@ def matches(wanted, row_id, name):
     return any(str(item).casefold() in keys for item in wanted)
 
 
+def unmatched(wanted, listed):
+    """The items of a filter that select nothing of ``listed``, (id, name) pairs: most likely a typo."""
+    return [item for item in wanted if not any(matches([item], row_id, name) for row_id, name in listed)]
+
+
 def safe_hostname(name):
     """The device name, trimmed, with every character a host name should not hold replaced by _ ('' if none)."""
     return UNSAFE_HOSTNAME_CHARACTERS.sub("_", (name or "").strip())
@@ -170,6 +175,14 @@ class DeviceInventory(BaseInventoryPlugin, Constructable, Cacheable):
             failure = error
         redact = Redactor(secrets=self.secrets(), query_keys=list(query_keys))
         raise AnsibleParserError("{0}: {1}".format(context, redact(failure.message)))
+
+    def warn_unmatched(self, option, what, listed):
+        """A warning naming the items of filter ``option`` that selected no ``what`` of ``listed`` ((id, name)
+        pairs), since the hosts a typo leaves out would otherwise go missing without a word."""
+        missed = unmatched(self.get_option(option), listed)
+        if missed:
+            display.warning("{0}: {1} {2} matched no {3}; check the spelling (names and ids are compared ignoring "
+                            "letter case).".format(self.NAME, option, ", ".join(repr(item) for item in missed), what))
 
     def require_libraries(self, missing):
         """Fail the source, before any call, when the controller lacks a library the walk needs."""

@@ -333,6 +333,19 @@ def test_empty_environment_variables_count_as_not_set(fake_client, parse, monkey
     assert (client.kwargs["validate_certs"], client.kwargs["rate_limit"]) == (True, 60)
 
 
+@pytest.mark.parametrize("walk", ["sites", "clients"])
+def test_a_filter_item_that_matches_nothing_is_named_in_a_warning(fake_client, parse, shown, walk):
+    parse(walk=walk, clients=["alpha dental", "Alpha Dentl", "99"], sites=["Main Office", "Mian Office"])
+    assert shown.warnings == [
+        "msp.antivirus.nsight: clients 'Alpha Dentl', '99' matched no client; check the spelling (names and ids are "
+        "compared ignoring letter case).",
+        "msp.antivirus.nsight: sites 'Mian Office' matched no site of the clients listed; check the spelling (names "
+        "and ids are compared ignoring letter case)."]
+    shown.warnings[:] = []
+    parse(walk=walk, clients=["11"], sites=["21"])
+    assert shown.warnings == []
+
+
 def test_groups_per_client_and_site(fake_client, parse):
     inventory = parse()
     assert set(inventory.groups) == {"all", "ungrouped", "nsight_client_Alpha_Dental", "nsight_client_Beta_Law",

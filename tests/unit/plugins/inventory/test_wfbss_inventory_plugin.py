@@ -309,6 +309,20 @@ def test_wfbss_groups_filter_by_name_and_gid(fake_client, parse):
     assert parse(wfbss_groups=["1"]).hosts.keys() == {"RECEPTION_" + cid(0xa1), "RECEPTION_" + cid(0xb1), "F24-PC"}
 
 
+def test_a_filter_item_that_matches_nothing_is_named_in_a_warning(fake_client, parse, monkeypatch):
+    warnings = []
+    monkeypatch.setattr(device_inventory.display, "warning", warnings.append)
+    parse(customers=["Alpha Dental", "Alpha Dentl"], wfbss_groups=["Server (Default)", "Servers"])
+    assert warnings == [
+        "msp.antivirus.wfbss: customers 'Alpha Dentl' matched no customer; check the spelling (names and ids are "
+        "compared ignoring letter case).",
+        "msp.antivirus.wfbss: wfbss_groups 'Servers' matched no group of the customers' computers; check the spelling "
+        "(names and ids are compared ignoring letter case)."]
+    del warnings[:]
+    parse(customers=[guid(1).lower()], wfbss_groups=["1"])
+    assert warnings == []
+
+
 # --------------------------------------------------------------------------- constructed
 
 def test_compose_groups_and_keyed_groups_on_wfbss_group(fake_client, parse):
