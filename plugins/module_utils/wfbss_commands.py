@@ -21,7 +21,8 @@ from ansible_collections.msp.antivirus.plugins.module_utils.wfbss import batches
 
 def wfbss_ids(values, option, what, empty_hint):
     """The ``what`` (customer ids, group ids) of ``option``, validated before any API call, duplicates dropped in
-    order: single, non-empty values, as the API joins them with commas."""
+    order: single, non-empty values, as the API joins them with commas. The ids are GUIDs, hex or numbers: one
+    written in another letter case is the same id, sent once as first written."""
     values = [value.strip() for value in values]
     if not values:
         raise InvalidOptionError("{0} is empty: {1}".format(option, empty_hint))
@@ -29,7 +30,10 @@ def wfbss_ids(values, option, what, empty_hint):
     if bad:
         raise InvalidOptionError("{0} must be single, non-empty {1} (the API joins them with commas); fix {2}.".format(
             option, what, ", ".join(repr(value) for value in bad)))
-    return list(dict.fromkeys(values))
+    first_written = {}
+    for value in values:
+        first_written.setdefault(value.upper(), value)
+    return list(first_written.values())
 
 
 def customer_ids(cids):

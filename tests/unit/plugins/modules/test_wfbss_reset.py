@@ -117,6 +117,13 @@ def test_duplicates_dropped_keep_the_first_position():
     assert result["tasks"] == [{"id": "task-1", "status": "PENDING", "cids": [LOGISTICS, ACME]}]
 
 
+def test_an_id_in_another_letter_case_is_a_duplicate():
+    """Customer ids are GUIDs: the service takes either case for one customer, so it is sent once."""
+    client = FakeWfbss()
+    run(client, type="counter", cids=[ACME, LOGISTICS.lower(), ACME.lower(), LOGISTICS])
+    assert client.commands == [("counter", [ACME, LOGISTICS.lower()], None)]
+
+
 # --------------------------------------------------------------------------- events
 
 def test_livestatus_without_events_resets_every_event():
