@@ -91,12 +91,14 @@ options:
   clients:
     description:
       - Only the clients with these names or client ids. All clients when empty.
+      - An item that matches no client (a typo, most likely) is named in a warning.
     type: list
     elements: str
     default: []
   sites:
     description:
       - Only the sites with these names or site ids. All sites when empty.
+      - An item that matches no site of the clients listed is named in a warning.
     type: list
     elements: str
     default: []

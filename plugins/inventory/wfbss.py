@@ -80,6 +80,7 @@ options:
     description:
       - Only the customers with these names or customer ids (GUIDs), in any letter case. All customers when empty.
       - Only the selected customers' computers and groups are listed.
+      - An item that matches no customer (a typo, most likely) is named in a warning.
     type: list
     elements: str
     default: []
@@ -89,6 +90,7 @@ options:
         case) or group ids (C(gid)). All computers when empty.
       - Named so because O(groups) is the constructed groups option.
       - Every computer of the selected customers is still listed; the filter applies to the answer.
+      - An item that matches no group of the customers' computers is named in a warning.
     type: list
     elements: str
     default: []

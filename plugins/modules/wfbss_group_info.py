@@ -284,19 +284,12 @@ url:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.msp.antivirus.plugins.module_utils.arguments import WFBSS_CONNECTION_ARGS, wfbss_client_args
-from ansible_collections.msp.antivirus.plugins.module_utils.device_results import (
-    CustomerResult,
-    batch_errors,
-    for_each_batch,
-)
-from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
-    fail_on_missing_libraries,
-    failure_result,
-    run_module,
-)
+from ansible_collections.msp.antivirus.plugins.module_utils.device_results import CustomerResult
+from ansible_collections.msp.antivirus.plugins.module_utils.errors import fail_on_missing_libraries, run_module
 from ansible_collections.msp.antivirus.plugins.module_utils.http_client import missing_libraries
 from ansible_collections.msp.antivirus.plugins.module_utils.wfbss import WfbssClient
 from ansible_collections.msp.antivirus.plugins.module_utils.wfbss_commands import cid_batches
+from ansible_collections.msp.antivirus.plugins.module_utils.wfbss_reads import read_customers, read_result
 
 SERVICE = "customers/groups"
 
@@ -308,27 +301,21 @@ def validate(params):
 def run(module, client):
     """The groups of every customer, asked for 10 customers at a time; bad input fails before any API call. A call
     that fails fails its customers only (``results``), unless the failure would repeat for every call."""
-    customers, results = [], []
-    outcomes = for_each_batch(validate(module.params), client.customer_groups, SERVICE, CustomerResult)
-    for cids, answered, dummy, failed in outcomes:
-        if failed is not None:
-            results.extend(failed)
-            continue
+    customers = []
+
+    def groups_of(cids):
+        answered = client.customer_groups(cids)
         customers.extend(answered)
-        results.extend(customer_result(cid, answered) for cid in cids)
-    errors = batch_errors(outcomes)
+        return answered
+
+    results, errors = read_customers(validate(module.params), groups_of, SERVICE, customer_result)
     groups = [group for result in results for group in result.get("groups", [])]
     not_found = [result["cid"] for result in results if result.get("found") is False]
     msg = "{0} group(s) of {1} customer(s).".format(len(groups), len(customers))
     if not_found:
         msg += " No groups were listed for {0} customer id(s): {1}.".format(len(not_found), ", ".join(not_found))
-    result = dict(changed=False, customers=customers, groups=groups, not_found=not_found, results=results, msg=msg,
-                  gids=[gid for gid in (group_id_text(group.get("id")) for group in groups) if gid])
-    if errors:
-        # The first failure's message and details at the top, as the WFBSS commands give them.
-        result = failure_result(errors[0], **result)
-        result["msg"] += " {0} {1} customer(s) failed.".format(msg, sum(1 for item in results if item.get("failed")))
-    return result
+    gids = [gid for gid in (group_id_text(group.get("id")) for group in groups) if gid]
+    return read_result(results, errors, msg, customers=customers, groups=groups, not_found=not_found, gids=gids)
 
 
 def group_id_text(group_id):

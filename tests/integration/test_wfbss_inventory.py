@@ -201,6 +201,17 @@ def test_filters_by_customer_and_group(emulator, ansible_runner, tmp_path):
     assert sorted(hostvars(listing(run_inventory(ansible_runner, devices, '--list')))) == ['ACME-WS-01', 'RECEPTION']
 
 
+def test_a_filter_typo_is_named_in_a_warning(emulator, ansible_runner, tmp_path):
+    """A careless user's typo: the hosts it leaves out do not go missing without a word."""
+    typo = write_config(tmp_path / 'typo.wfbss.yml', url=emulator.url, customers=['Acme Corp', 'Acme Crop'],
+                        wfbss_groups=['Servr (Default)', '2'])
+    run = run_inventory(ansible_runner, typo, '--list')
+    assert sorted(hostvars(listing(run))) == ['ACME-DC01']
+    assert ("msp.antivirus.wfbss: customers 'Acme Crop' matched no customer; check the spelling"
+            in flat(run.stderr))
+    assert "wfbss_groups 'Servr (Default)' matched no group of the customers' computers" in flat(run.stderr)
+
+
 def test_constructed_keyed_groups_and_strict(emulator, ansible_runner, tmp_path):
     constructed = write_config(
         tmp_path / 'constructed.wfbss.yml', url=emulator.url, customers=['Acme Corp', 'Acme Logistics'], strict=False,
