@@ -297,6 +297,53 @@ def untagged(value):
     return value
 
 
+def run_inventory(ansible_runner, config, *args, **kwargs):
+    """``ansible-inventory -i CONFIG ARGS`` with the environment the harness gives every ansible run, and no
+    other inventory (not the harness's localhost one). kwargs: extra_env."""
+    command = [ansible_executable('ansible-inventory'), '-i', str(config)] + list(args)
+    return ansible_runner.run_command(command, 'inventory', extra_env=kwargs.get('extra_env'), inventory=False)
+
+
+def unsafe_free(value):
+    """--list output without the {"__ansible_unsafe": ...} wrappers that ansible-core 2.19+ puts on API strings."""
+    if isinstance(value, dict):
+        if set(value) == {'__ansible_unsafe'}:
+            return value['__ansible_unsafe']
+        return dict((key, unsafe_free(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return [unsafe_free(item) for item in value]
+    return value
+
+
+def inventory_listing(run):
+    """The --list answer of a run that passed; at -v and above, Ansible's own lines come before it on stdout."""
+    run.assert_rc(0)
+    start = run.stdout.find('\n{\n') + 1 if not run.stdout.startswith('{') else 0
+    return unsafe_free(json.loads(run.stdout[start:]))
+
+
+def flat(text):
+    """Warnings are wrapped at the terminal width by some ansible-core versions: compare on single spaces."""
+    return ' '.join(text.split())
+
+
+def files_text(directory):
+    """The text of every file below ``directory`` (a cache folder), one string per file; fails when none."""
+    paths = [os.path.join(root, name) for root, _dirs, names in os.walk(str(directory)) for name in names]
+    assert paths, 'no file under %s' % directory
+    texts = []
+    for path in paths:
+        with open(path) as opened:
+            texts.append(opened.read())
+    return texts
+
+
+def controller_python():
+    """The Python of the ansible-core under test, for hosts that run locally (ansible_python_interpreter)."""
+    python = os.path.join(os.path.dirname(ansible_executable('ansible-playbook')), 'python')
+    return python if os.path.exists(python) else sys.executable
+
+
 def is_inside(path, directory):
     return os.path.abspath(path).startswith(os.path.abspath(directory) + os.sep)
 

@@ -14,7 +14,6 @@ __metaclass__ = type
 import json
 import os
 import re
-import sys
 
 import pytest
 import yaml
@@ -37,35 +36,12 @@ def write_config(path, emulator, **options):
     return path
 
 
-def run_inventory(ansible_runner, config, *args, **kwargs):
-    """``ansible-inventory -i CONFIG ARGS`` with the environment the harness gives every ansible run, and no
-    other inventory (not the harness's localhost one). kwargs: extra_env."""
-    command = [harness.ansible_executable('ansible-inventory'), '-i', str(config)] + list(args)
-    return ansible_runner.run_command(command, 'inventory', extra_env=kwargs.get('extra_env'), inventory=False)
-
-
-def plain(value):
-    """--list output without the {"__ansible_unsafe": ...} wrappers that ansible-core 2.19+ puts on API strings."""
-    if isinstance(value, dict):
-        if set(value) == {'__ansible_unsafe'}:
-            return value['__ansible_unsafe']
-        return dict((key, plain(item)) for key, item in value.items())
-    if isinstance(value, list):
-        return [plain(item) for item in value]
-    return value
-
-
-def listing(run):
-    run.assert_rc(0)
-    return plain(json.loads(run.stdout))
-
-
 def verbose_listing(ansible_runner, config, tmp_path):
     """(--list of a -v run, written to a file as -v lines go to stdout, the run)."""
     output = tmp_path / 'listed.json'
-    run = run_inventory(ansible_runner, config, '--list', '-v', '--output', str(output))
+    run = harness.run_inventory(ansible_runner, config, '--list', '-v', '--output', str(output))
     run.assert_rc(0)
-    return plain(json.loads(output.read_text())), run
+    return harness.unsafe_free(json.loads(output.read_text())), run
 
 
 def hostvars(data):
@@ -74,11 +50,6 @@ def hostvars(data):
 
 def members(data, group):
     return set(data.get(group, {}).get('hosts', []))
-
-
-def flat(text):
-    """Warnings are wrapped at the terminal width by some ansible-core versions: compare on single spaces."""
-    return ' '.join(text.split())
 
 
 def devices(emulator):
@@ -123,8 +94,8 @@ def clear_calls(emulator):
 
 def test_list_and_graph_every_device(emulator, ansible_runner, tmp_path, assert_no_secrets):
     config = write_config(tmp_path / 'estate.nsight.yml', emulator)
-    run = run_inventory(ansible_runner, config, '--list')
-    data = listing(run)
+    run = harness.run_inventory(ansible_runner, config, '--list')
+    data = harness.inventory_listing(run)
     known = devices(emulator)
     assert len(known) == 16
     hosts = hostvars(data)
@@ -166,7 +137,7 @@ def test_list_and_graph_every_device(emulator, ansible_runner, tmp_path, assert_
     assert sorted(walk_calls(emulator), key=str) == full_walk()
     assert all(call['api_status'] == 'OK' for call in emulator.calls())
 
-    graph = run_inventory(ansible_runner, config, '--graph')
+    graph = harness.run_inventory(ansible_runner, config, '--graph')
     graph.assert_rc(0)
     assert '@nsight_client_Fabrikam_Legal:' in graph.stdout
     assert '@nsight_site_Fabrikam_Legal_Archive:' in graph.stdout
@@ -179,7 +150,7 @@ def test_list_and_graph_every_device(emulator, ansible_runner, tmp_path, assert_
 def test_filters_by_client_site_and_device_type(emulator, ansible_runner, tmp_path):
     # Clients by name (any letter case) and by id: only their sites are listed.
     by_client = write_config(tmp_path / 'clients.nsight.yml', emulator, clients=['northwind dental', '103'])
-    data = listing(run_inventory(ansible_runner, by_client, '--list'))
+    data = harness.inventory_listing(harness.run_inventory(ansible_runner, by_client, '--list'))
     assert set(host['nsight_clientid'] for host in hostvars(data).values()) == {101, 103}
     assert len(hostvars(data)) == 10
     assert 'RECEPTION-PC' in hostvars(data)  # its namesake in client 102 is filtered out: no suffix needed
@@ -188,7 +159,7 @@ def test_filters_by_client_site_and_device_type(emulator, ansible_runner, tmp_pa
     # Sites by name and by id, across clients.
     clear_calls(emulator)
     by_site = write_config(tmp_path / 'sites.nsight.yml', emulator, sites=['Head Office', '207'])
-    data = listing(run_inventory(ansible_runner, by_site, '--list'))
+    data = harness.inventory_listing(harness.run_inventory(ansible_runner, by_site, '--list'))
     assert sorted(hostvars(data)) == ['CL-SQL01', 'CL-WEB01', 'FB-ARCHIVE01', 'FB-WS-SCANNER', 'RECEPTION-PC']
     assert set(host['nsight_siteid'] for host in hostvars(data).values()) == {203, 207}
     listed = [site for service, site in walk_calls(emulator) if service in ('list_servers', 'list_workstations')]
@@ -197,7 +168,7 @@ def test_filters_by_client_site_and_device_type(emulator, ansible_runner, tmp_pa
     # Servers only: no workstation listing at all.
     clear_calls(emulator)
     servers = write_config(tmp_path / 'servers.nsight.yml', emulator, device_types=['server'])
-    data = listing(run_inventory(ansible_runner, servers, '--list'))
+    data = harness.inventory_listing(harness.run_inventory(ansible_runner, servers, '--list'))
     known = devices(emulator)
     assert sorted(host['nsight_deviceid'] for host in hostvars(data).values()) == sorted(
         deviceid for deviceid, device in known.items() if device['type'] == 'server')
@@ -212,8 +183,8 @@ def test_constructed_compose_groups_keyed_groups_and_strict(emulator, ansible_ru
         compose={'ansible_host': 'nsight_ip', 'broken': 'nsight_nope.bar'},
         groups={'offline': 'not nsight_online', 'lab': "'LAB' in nsight_name"},
         keyed_groups=[{'key': 'nsight_device_type', 'prefix': 'type'}, {'key': 'nsight_clientid | string', 'prefix': 'client'}])
-    run = run_inventory(ansible_runner, constructed, '--list')
-    data = listing(run)
+    run = harness.run_inventory(ansible_runner, constructed, '--list')
+    data = harness.inventory_listing(run)
     hosts = hostvars(data)
     assert len(hosts) == 16, run.describe()
     assert all(host['ansible_host'] == host['nsight_ip'] for host in hosts.values())
@@ -230,9 +201,9 @@ def test_constructed_compose_groups_keyed_groups_and_strict(emulator, ansible_ru
 
     # strict: true makes the same bad expression fail the source, and no host of it is added.
     strict = write_config(tmp_path / 'strict.nsight.yml', emulator, strict=True, compose={'broken': 'nsight_nope.bar'})
-    failed = run_inventory(ansible_runner, strict, '--list', extra_env={'ANSIBLE_INVENTORY_UNPARSED_FAILED': 'true'})
+    failed = harness.run_inventory(ansible_runner, strict, '--list', extra_env={'ANSIBLE_INVENTORY_UNPARSED_FAILED': 'true'})
     assert failed.rc != 0, failed.describe()
-    assert "'nsight_nope' is undefined" in flat(failed.stderr), failed.stderr
+    assert "'nsight_nope' is undefined" in harness.flat(failed.stderr), failed.stderr
     assert 'NW-DC01' not in failed.stdout
 
 
@@ -240,22 +211,17 @@ def test_cache_jsonfile_second_run_makes_no_call(emulator, ansible_runner, tmp_p
     cache_dir = tmp_path / 'inventory-cache'
     config = write_config(tmp_path / 'cached.nsight.yml', emulator, cache=True, cache_plugin='ansible.builtin.jsonfile',
                           cache_connection=str(cache_dir), cache_timeout=3600, cache_prefix='msp_nsight')
-    first = listing(run_inventory(ansible_runner, config, '--list'))
+    first = harness.inventory_listing(harness.run_inventory(ansible_runner, config, '--list'))
     walked = len(emulator.calls())
     assert walked == 18
-    second = listing(run_inventory(ansible_runner, config, '--list'))
+    second = harness.inventory_listing(harness.run_inventory(ansible_runner, config, '--list'))
     assert len(emulator.calls()) == walked, 'the second run called the API: %s' % walk_calls(emulator)[walked:]
     assert hostvars(second) == hostvars(first)
     assert len(hostvars(second)) == 16
     assert members(second, 'nsight_client_Fabrikam_Legal') == members(first, 'nsight_client_Fabrikam_Legal')
 
     # The cache holds the device list, never the key.
-    files = [os.path.join(root, name) for root, _dirs, names in os.walk(str(cache_dir)) for name in names]
-    assert files, 'no cache file under %s' % cache_dir
-    contents = []
-    for path in files:
-        with open(path) as cache_file:
-            contents.append(cache_file.read())
+    contents = harness.files_text(cache_dir)
     assert any('NW-DC01' in text for text in contents)
     assert_no_secrets(*contents)
 
@@ -265,9 +231,9 @@ def test_api_error_fails_the_whole_source(emulator, ansible_runner, tmp_path):
     # Error 3 on list_sites: with unparsed sources failing, the command fails with the reason and lists no host.
     emulator.server.add_fault(api='nsight', service='list_sites', kind='error', code=3, count=0,
                               message='Login failed: invalid API key (or wrong regional server)')
-    failed = run_inventory(ansible_runner, config, '--list', extra_env={'ANSIBLE_INVENTORY_UNPARSED_FAILED': 'true'})
+    failed = harness.run_inventory(ansible_runner, config, '--list', extra_env={'ANSIBLE_INVENTORY_UNPARSED_FAILED': 'true'})
     assert failed.rc != 0, failed.describe()
-    message = flat(failed.stderr)
+    message = harness.flat(failed.stderr)
     assert 'The N-sight inventory walk failed, so no host of this source was added' in message, failed.stderr
     assert 'refused list_sites with error 3' in message and 'Check api_key' in message, failed.stderr
     assert 'NW-DC01' not in failed.output
@@ -280,10 +246,10 @@ def test_api_error_fails_the_whole_source(emulator, ansible_runner, tmp_path):
     # HTTP 500 on list_sites until the retries run out: without that setting a warning carries the reason.
     emulator.reset()
     emulator.server.add_fault(api='nsight', service='list_sites', kind='status', status=500, count=0)
-    warned = run_inventory(ansible_runner, config, '--list')
-    data = listing(warned)
+    warned = harness.run_inventory(ansible_runner, config, '--list')
+    data = harness.inventory_listing(warned)
     assert hostvars(data) == {}
-    message = flat(warned.stderr)
+    message = harness.flat(warned.stderr)
     assert '[WARNING]' in warned.stderr
     assert 'The N-sight inventory walk failed, so no host of this source was added' in message, warned.stderr
     assert 'HTTP 500 to list_sites' in message, warned.stderr
@@ -300,24 +266,23 @@ def test_no_secret_at_vvvv(emulator, ansible_runner, tmp_path, assert_no_secrets
     # The key in the source file (no NSIGHT_API_KEY), the server from NSIGHT_SERVER (no server option).
     keyed = tmp_path / 'keyed.nsight.yml'
     keyed.write_text(yaml.safe_dump({'plugin': 'msp.antivirus.nsight', 'api_key': emulator.nsight_api_key}))
-    ok = run_inventory(ansible_runner, keyed, '--list', '-vvvv', extra_env={'NSIGHT_API_KEY': None})
+    ok = harness.run_inventory(ansible_runner, keyed, '--list', '-vvvv', extra_env={'NSIGHT_API_KEY': None})
     ok.assert_rc(0)
     assert 'RECEPTION-PC_1011' in ok.stdout
     assert len(emulator.calls()) == 18 and all(call['api_status'] == 'OK' for call in emulator.calls())
     config = write_config(tmp_path / 'estate.nsight.yml', emulator, retries=0)
     # A walk that fails in the transport (the emulator hangs up): the message names the URL, redacted.
     emulator.server.add_fault(api='nsight', service='list_servers', kind='drop', count=0)
-    dropped = run_inventory(ansible_runner, config, '--list', '-vvvv')
-    assert 'Connection closed without an answer' in flat(dropped.output), dropped.describe()
-    assert 'apikey=********' in flat(dropped.output)
+    dropped = harness.run_inventory(ansible_runner, config, '--list', '-vvvv')
+    assert 'Connection closed without an answer' in harness.flat(dropped.output), dropped.describe()
+    assert 'apikey=********' in harness.flat(dropped.output)
     assert_no_secrets(ok.stdout, ok.stderr, dropped.stdout, dropped.stderr)
 
 
 def test_playbook_driven_by_the_inventory(emulator, ansible_runner, tmp_path, assert_no_secrets):
     """The maintenance_window role straight from the inventory: no device id kept by hand."""
     playbook = harness.ansible_executable('ansible-playbook')
-    python = os.path.join(os.path.dirname(playbook), 'python')
-    python = python if os.path.exists(python) else sys.executable
+    python = harness.controller_python()
     config = write_config(tmp_path / 'estate.nsight.yml', emulator, clients=['Northwind Dental'],
                           device_types=['server'],
                           compose={'ansible_host': 'nsight_ip', 'ansible_connection': "'local'",
@@ -391,7 +356,7 @@ def add_devices(emulator, rows):
 def test_colliding_names_make_one_host_per_device(emulator, ansible_runner, tmp_path):
     add_devices(emulator, COLLIDING_DEVICES)
     config = write_config(tmp_path / 'estate.nsight.yml', emulator)
-    hosts = hostvars(listing(run_inventory(ansible_runner, config, '--list')))
+    hosts = hostvars(harness.inventory_listing(harness.run_inventory(ansible_runner, config, '--list')))
     known = devices(emulator)
     assert len(known) == 23
     # Every device exactly once: as many hosts as devices, each device id on one host.
@@ -411,7 +376,7 @@ def test_colliding_names_make_one_host_per_device(emulator, ansible_runner, tmp_
     # Beside a source that has the real localhost, the device named localhost stays a host of its own.
     local = tmp_path / 'local.ini'
     local.write_text('localhost ansible_connection=local marker=controller\n')
-    both = listing(run_inventory(ansible_runner, config, '--list', '-i', str(local)))
+    both = harness.inventory_listing(harness.run_inventory(ansible_runner, config, '--list', '-i', str(local)))
     assert hostvars(both)['localhost'] == {'ansible_connection': 'local', 'marker': 'controller'}
     assert hostvars(both)['localhost_8006']['nsight_deviceid'] == 8006
     assert len(hostvars(both)) == 24
@@ -427,9 +392,9 @@ def test_colliding_names_make_one_host_per_device(emulator, ansible_runner, tmp_
 ])
 def test_malformed_server_fails_with_what_to_fix(emulator, ansible_runner, tmp_path, server, problem):
     config = write_config(tmp_path / 'bad.nsight.yml', emulator, server=server)
-    failed = run_inventory(ansible_runner, config, '--list', extra_env={'ANSIBLE_INVENTORY_UNPARSED_FAILED': 'true'})
+    failed = harness.run_inventory(ansible_runner, config, '--list', extra_env={'ANSIBLE_INVENTORY_UNPARSED_FAILED': 'true'})
     assert failed.rc != 0, failed.describe()
-    message = flat(failed.stderr)
+    message = harness.flat(failed.stderr)
     assert 'The N-sight inventory source cannot be used, so no host of it was added: server' in message, failed.stderr
     assert server in message and problem in message, failed.stderr
     assert 'give a value such as www.systemmonitor.us' in message, failed.stderr
@@ -440,10 +405,10 @@ def test_malformed_server_fails_with_what_to_fix(emulator, ansible_runner, tmp_p
 def test_key_in_the_server_value_is_not_shown(emulator, ansible_runner, tmp_path, assert_no_secrets):
     server = '%s/api/?apikey=%s' % (emulator.url, emulator.nsight_api_key)
     config = write_config(tmp_path / 'keyed-url.nsight.yml', emulator, server=server)
-    failed = run_inventory(ansible_runner, config, '--list', '-vvvv',
-                           extra_env={'ANSIBLE_INVENTORY_UNPARSED_FAILED': 'true'})
+    failed = harness.run_inventory(ansible_runner, config, '--list', '-vvvv',
+                                   extra_env={'ANSIBLE_INVENTORY_UNPARSED_FAILED': 'true'})
     assert failed.rc != 0, failed.describe()
-    message = flat(failed.stderr)
+    message = harness.flat(failed.stderr)
     assert 'The N-sight inventory source cannot be used' in message and 'apikey=********' in message, failed.stderr
     assert emulator.calls() == []
     assert_no_secrets(failed.stdout, failed.stderr)
@@ -486,13 +451,13 @@ def test_client_walk_hosts_and_calls(emulator, ansible_runner, tmp_path, assert_
     # 1 + C x T calls, all answered OK.
     assert sorted(walk_calls(emulator), key=str) == client_walk()
     assert all(call['api_status'] == 'OK' for call in emulator.calls())
-    assert 'the clients walk cost 7 N-sight call(s)' in flat(run.stdout + run.stderr)
+    assert 'the clients walk cost 7 N-sight call(s)' in harness.flat(run.stdout + run.stderr)
     assert_no_secrets(run.stdout, run.stderr)
 
 
 def test_client_walk_filters_sites_and_device_types(emulator, ansible_runner, tmp_path):
     config = write_config(tmp_path / 'clients.nsight.yml', emulator, walk='clients', sites=['Head Office', '207'])
-    data = listing(run_inventory(ansible_runner, config, '--list'))
+    data = harness.inventory_listing(harness.run_inventory(ansible_runner, config, '--list'))
     assert sorted(hostvars(data)) == ['CL-SQL01', 'CL-WEB01', 'FB-ARCHIVE01', 'FB-WS-SCANNER', 'RECEPTION-PC']
     assert set(host['nsight_siteid'] for host in hostvars(data).values()) == {203, 207}
     # The site filter costs no call: every client's listing is asked, its other sites skipped.
@@ -501,7 +466,7 @@ def test_client_walk_filters_sites_and_device_types(emulator, ansible_runner, tm
     clear_calls(emulator)
     servers = write_config(tmp_path / 'servers.nsight.yml', emulator, walk='clients', clients=['northwind dental'],
                            device_types=['server'])
-    data = listing(run_inventory(ansible_runner, servers, '--list'))
+    data = harness.inventory_listing(harness.run_inventory(ansible_runner, servers, '--list'))
     assert sorted(hostvars(data)) == ['NW-APP01', 'NW-DC01', 'NW-FS01']
     assert sorted(walk_calls(emulator), key=str) == client_walk(clients=(101,), types=('server',))
 
@@ -513,13 +478,13 @@ def test_mav_only_in_the_client_walk(emulator, ansible_runner, tmp_path):
     assert len(hosts) == 15 and 'FB-WS-SCANNER' not in hosts
     assert all(host['nsight_mav'] is True for host in hosts.values())
     assert sorted(walk_calls(emulator), key=str) == client_walk()  # no extra call
-    assert 'the clients mav_only walk cost 7 N-sight call(s)' in flat(run.stdout + run.stderr)
+    assert 'the clients mav_only walk cost 7 N-sight call(s)' in harness.flat(run.stdout + run.stderr)
 
 
 def test_mav_only_in_the_site_walk(emulator, ansible_runner, tmp_path):
     config = write_config(tmp_path / 'mav.nsight.yml', emulator, mav_only=True)
-    run = run_inventory(ansible_runner, config, '--list')
-    hosts = hostvars(listing(run))
+    run = harness.run_inventory(ansible_runner, config, '--list')
+    hosts = hostvars(harness.inventory_listing(run))
     assert len(hosts) == 15 and 'FB-WS-SCANNER' not in hosts
     assert all(host['nsight_mav'] is True for host in hosts.values())
     assert hosts['NW-DC01']['nsight_ip'] == '10.10.1.10'  # the site walk's variables stay
@@ -531,7 +496,7 @@ def test_mav_only_in_the_site_walk(emulator, ansible_runner, tmp_path):
     clear_calls(emulator)
     scanner = write_config(tmp_path / 'scanner.nsight.yml', emulator, mav_only=True, sites=['207'],
                            device_types=['workstation'])
-    data = listing(run_inventory(ansible_runner, scanner, '--list'))
+    data = harness.inventory_listing(harness.run_inventory(ansible_runner, scanner, '--list'))
     assert hostvars(data) == {}
     assert sorted(walk_calls(emulator), key=str) == sorted([
         ('list_clients', None), ('list_sites', '101'), ('list_sites', '102'), ('list_sites', '103'),
@@ -542,7 +507,7 @@ def test_groups_on_nsight_mav_in_the_client_walk(emulator, ansible_runner, tmp_p
     config = write_config(tmp_path / 'groups.nsight.yml', emulator, walk='clients',
                           groups={'no_mav': 'not nsight_mav'},
                           keyed_groups=[{'key': 'nsight_mav | string', 'prefix': 'mav'}])
-    data = listing(run_inventory(ansible_runner, config, '--list'))
+    data = harness.inventory_listing(harness.run_inventory(ansible_runner, config, '--list'))
     assert members(data, 'no_mav') == members(data, 'mav_False') == {'FB-WS-SCANNER'}
     assert len(members(data, 'mav_True')) == 15
 
@@ -552,9 +517,9 @@ def test_client_walk_cache(emulator, ansible_runner, tmp_path, assert_no_secrets
     cache = {'cache': True, 'cache_plugin': 'ansible.builtin.jsonfile', 'cache_connection': str(cache_dir),
              'cache_timeout': 3600}
     config = write_config(tmp_path / 'cached.nsight.yml', emulator, walk='clients', **cache)
-    first = listing(run_inventory(ansible_runner, config, '--list'))
+    first = harness.inventory_listing(harness.run_inventory(ansible_runner, config, '--list'))
     assert len(emulator.calls()) == 7
-    second = listing(run_inventory(ansible_runner, config, '--list'))
+    second = harness.inventory_listing(harness.run_inventory(ansible_runner, config, '--list'))
     assert len(emulator.calls()) == 7, 'the second run called the API: %s' % walk_calls(emulator)[7:]
     assert hostvars(second) == hostvars(first)
     assert hostvars(second)['NW-DC01']['nsight_checkcount'] == seed_data.client_listing_facts(
@@ -562,15 +527,11 @@ def test_client_walk_cache(emulator, ansible_runner, tmp_path, assert_no_secrets
 
     # The same file switched to the site walk is not answered from the client walk's cache.
     write_config(config, emulator, **cache)
-    sites = listing(run_inventory(ansible_runner, config, '--list'))
+    sites = harness.inventory_listing(harness.run_inventory(ansible_runner, config, '--list'))
     assert len(emulator.calls()) == 7 + 18
     assert hostvars(sites)['NW-DC01']['nsight_ip'] == '10.10.1.10'
-    files = [os.path.join(root, name) for root, _dirs, names in os.walk(str(cache_dir)) for name in names]
-    contents = []
-    for path in files:
-        with open(path) as cache_file:
-            contents.append(cache_file.read())
-    assert len(files) == 2
+    contents = harness.files_text(cache_dir)
+    assert len(contents) == 2
     assert_no_secrets(*contents)
 
 
@@ -578,8 +539,8 @@ def test_progress_on_stderr_while_the_walk_waits_for_the_budget(emulator, ansibl
     """rate_limit 6: the client walk's seventh call waits about a minute, so the 30 s line comes, on stderr only.
     No line for a walk that does not wait: every other test of this file."""
     config = write_config(tmp_path / 'paced.nsight.yml', emulator, walk='clients')
-    run = run_inventory(ansible_runner, config, '--list', extra_env={'NSIGHT_RATE_LIMIT': '6'})
-    data = listing(run)  # stdout is the JSON alone
+    run = harness.run_inventory(ansible_runner, config, '--list', extra_env={'NSIGHT_RATE_LIMIT': '6'})
+    data = harness.inventory_listing(run)  # stdout is the JSON alone
     assert len(hostvars(data)) == 16
     lines = [line for line in run.stderr.splitlines() if 'waiting for the N-sight call budget' in line]
     assert 1 <= len(lines) <= 2, run.stderr  # at 30 s, and at 60 s if the wait lasts that long

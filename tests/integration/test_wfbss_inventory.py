@@ -12,10 +12,7 @@ Logistics both have a computer named RECEPTION; Acme Logistics has "Büro Laptop
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import json
-import os
 import re
-import sys
 from collections import Counter
 
 import yaml
@@ -40,41 +37,12 @@ def write_config(path, **options):
     return path
 
 
-def run_inventory(ansible_runner, config, *args, **kwargs):
-    """``ansible-inventory -i CONFIG ARGS``, with no other inventory. kwargs: extra_env."""
-    command = [harness.ansible_executable('ansible-inventory'), '-i', str(config)] + list(args)
-    return ansible_runner.run_command(command, 'inventory', extra_env=kwargs.get('extra_env'), inventory=False)
-
-
-def plain(value):
-    """--list output without the {"__ansible_unsafe": ...} wrappers that ansible-core 2.19+ puts on API strings."""
-    if isinstance(value, dict):
-        if set(value) == {'__ansible_unsafe'}:
-            return value['__ansible_unsafe']
-        return dict((key, plain(item)) for key, item in value.items())
-    if isinstance(value, list):
-        return [plain(item) for item in value]
-    return value
-
-
-def listing(run):
-    """The --list answer; at -v and above, Ansible's own lines come before it on stdout."""
-    run.assert_rc(0)
-    start = run.stdout.find('\n{\n') + 1 if not run.stdout.startswith('{') else 0
-    return plain(json.loads(run.stdout[start:]))
-
-
 def hostvars(data):
     return data['_meta']['hostvars']
 
 
 def members(data, group):
     return set(data.get(group, {}).get('hosts', []))
-
-
-def flat(text):
-    """Warnings are wrapped at the terminal width by some ansible-core versions: compare on single spaces."""
-    return ' '.join(text.split())
 
 
 def safe(name):
@@ -126,7 +94,7 @@ def cid_of(pairs, customer_name, computer_name):
 def assert_failed_without_hosts(run, *fragments):
     """ansible-inventory failed (unparsed sources fail), with the reason, no traceback and no host."""
     assert run.rc != 0, run.describe()
-    message = flat(run.stderr)
+    message = harness.flat(run.stderr)
     assert 'The WFBSS inventory walk failed, so no host of this source was added' in message, run.stderr
     for fragment in fragments:
         assert fragment in message, (fragment, run.stderr)
@@ -138,8 +106,8 @@ def assert_failed_without_hosts(run, *fragments):
 
 def test_every_computer_is_one_host(emulator, ansible_runner, tmp_path, assert_no_secrets):
     config = write_config(tmp_path / 'estate.wfbss.yml', url=emulator.url)
-    run = run_inventory(ansible_runner, config, '--list', '-v')
-    data = listing(run)
+    run = harness.run_inventory(ansible_runner, config, '--list', '-v')
+    data = harness.inventory_listing(run)
     pairs = seeded_computers(emulator)
     assert len(pairs) == 125 + sum(number % 3 for number in range(1, 227))
     assert hostvars(data) == expected_hosts(pairs)
@@ -169,7 +137,7 @@ def test_every_computer_is_one_host(emulator, ansible_runner, tmp_path, assert_n
     assert [call['params'].get('page') for call in calls[:3]] == ['1', '2', '3']
     assert all(call['status'] == 200 for call in calls)
     assert all(len(call['params']['cids'].split(',')) <= 10 for call in calls[3:])
-    assert 'msp.antivirus.wfbss: the walk cost 50 WFBSS call(s)' in flat(run.stderr + run.stdout)
+    assert 'msp.antivirus.wfbss: the walk cost 50 WFBSS call(s)' in harness.flat(run.stderr + run.stdout)
     assert_no_secrets(run.stdout, run.stderr)
 
 
@@ -178,7 +146,7 @@ def test_filters_by_customer_and_group(emulator, ansible_runner, tmp_path):
     # By name in any letter case and by id in lower case: both RECEPTIONs are in, so both keep their cid.
     both = write_config(tmp_path / 'acme.wfbss.yml', url=emulator.url,
                         customers=['acme corp', ACME_LOGISTICS.lower()])
-    data = listing(run_inventory(ansible_runner, both, '--list'))
+    data = harness.inventory_listing(harness.run_inventory(ansible_runner, both, '--list'))
     assert hostvars(data) == expected_hosts(of_customers(pairs, 'Acme Corp', 'Acme Logistics'))
     assert len(hostvars(data)) == 5
     assert call_counts(emulator) == {'customers': 3, 'customers/computers': 1, 'customers/groups': 1}
@@ -188,28 +156,28 @@ def test_filters_by_customer_and_group(emulator, ansible_runner, tmp_path):
     # Acme Corp alone: its RECEPTION has no namesake left.
     emulator.control('DELETE', 'calls')
     corp = write_config(tmp_path / 'corp.wfbss.yml', url=emulator.url, customers=[ACME_CORP])
-    assert sorted(hostvars(listing(run_inventory(ansible_runner, corp, '--list')))) == [
+    assert sorted(hostvars(harness.inventory_listing(harness.run_inventory(ansible_runner, corp, '--list')))) == [
         'ACME-DC01', 'ACME-WS-01', 'RECEPTION']
 
     # Servers of Initech by group name, and Acme's devices by gid.
     servers = write_config(tmp_path / 'servers.wfbss.yml', url=emulator.url, customers=['Initech'],
                            wfbss_groups=['server (DEFAULT)'])
-    hosts = hostvars(listing(run_inventory(ansible_runner, servers, '--list')))
+    hosts = hostvars(harness.inventory_listing(harness.run_inventory(ansible_runner, servers, '--list')))
     assert sorted(hosts) == ['INITECH-SRV-%03d' % number for number in range(10, 121, 10)]
     devices = write_config(tmp_path / 'devices.wfbss.yml', url=emulator.url, customers=['Acme Corp'],
                            wfbss_groups=['1'])
-    assert sorted(hostvars(listing(run_inventory(ansible_runner, devices, '--list')))) == ['ACME-WS-01', 'RECEPTION']
+    assert sorted(hostvars(harness.inventory_listing(harness.run_inventory(ansible_runner, devices, '--list')))) == ['ACME-WS-01', 'RECEPTION']
 
 
 def test_a_filter_typo_is_named_in_a_warning(emulator, ansible_runner, tmp_path):
     """A careless user's typo: the hosts it leaves out do not go missing without a word."""
     typo = write_config(tmp_path / 'typo.wfbss.yml', url=emulator.url, customers=['Acme Corp', 'Acme Crop'],
                         wfbss_groups=['Servr (Default)', '2'])
-    run = run_inventory(ansible_runner, typo, '--list')
-    assert sorted(hostvars(listing(run))) == ['ACME-DC01']
+    run = harness.run_inventory(ansible_runner, typo, '--list')
+    assert sorted(hostvars(harness.inventory_listing(run))) == ['ACME-DC01']
     assert ("msp.antivirus.wfbss: customers 'Acme Crop' matched no customer; check the spelling"
-            in flat(run.stderr))
-    assert "wfbss_groups 'Servr (Default)' matched no group of the customers' computers" in flat(run.stderr)
+            in harness.flat(run.stderr))
+    assert "wfbss_groups 'Servr (Default)' matched no group of the customers' computers" in harness.flat(run.stderr)
 
 
 def test_constructed_keyed_groups_and_strict(emulator, ansible_runner, tmp_path):
@@ -218,7 +186,7 @@ def test_constructed_keyed_groups_and_strict(emulator, ansible_runner, tmp_path)
         compose={'label': "wfbss_customer ~ '/' ~ wfbss_name", 'broken': 'wfbss_nope.bar'},
         groups={'servers': "wfbss_group == 'Server (Default)'"},
         keyed_groups=[{'key': 'wfbss_group', 'prefix': 'group'}, {'key': 'wfbss_customer_id', 'prefix': 'cid'}])
-    data = listing(run_inventory(ansible_runner, constructed, '--list'))
+    data = harness.inventory_listing(harness.run_inventory(ansible_runner, constructed, '--list'))
     hosts = hostvars(data)
     assert hosts['B_ro_Laptop']['label'] == u'Acme Logistics/B\u00fcro Laptop'
     assert not any('broken' in host for host in hosts.values())  # not strict: a bad expression is skipped
@@ -229,9 +197,9 @@ def test_constructed_keyed_groups_and_strict(emulator, ansible_runner, tmp_path)
     # strict: true makes the same bad expression fail the source, and no host of it is added.
     strict = write_config(tmp_path / 'strict.wfbss.yml', url=emulator.url, customers=['Acme Corp'], strict=True,
                           compose={'broken': 'wfbss_nope.bar'})
-    failed = run_inventory(ansible_runner, strict, '--list', extra_env=UNPARSED_FAILED)
+    failed = harness.run_inventory(ansible_runner, strict, '--list', extra_env=UNPARSED_FAILED)
     assert failed.rc != 0, failed.describe()
-    assert "'wfbss_nope' is undefined" in flat(failed.stderr), failed.stderr
+    assert "'wfbss_nope' is undefined" in harness.flat(failed.stderr), failed.stderr
     assert 'ACME-DC01' not in failed.stdout
 
 
@@ -240,21 +208,16 @@ def test_cache_second_run_makes_no_call(emulator, ansible_runner, tmp_path, asse
     config = write_config(tmp_path / 'cached.wfbss.yml', url=emulator.url, cache=True,
                           cache_plugin='ansible.builtin.jsonfile', cache_connection=str(cache_dir), cache_timeout=3600,
                           cache_prefix='msp_wfbss')
-    first = listing(run_inventory(ansible_runner, config, '--list'))
+    first = harness.inventory_listing(harness.run_inventory(ansible_runner, config, '--list'))
     assert call_counts(emulator) == WHOLE_WALK
     walked = len(emulator.calls())
-    second = listing(run_inventory(ansible_runner, config, '--list'))
+    second = harness.inventory_listing(harness.run_inventory(ansible_runner, config, '--list'))
     assert len(emulator.calls()) == walked, 'the second run called the API: %s' % emulator.calls()[walked:]
     assert hostvars(second) == hostvars(first)
     assert members(second, 'wfbss_group_Acme_Corp_Server__Default_') == {'ACME-DC01'}
 
     # The cache holds the computer list, never the key pair.
-    files = [os.path.join(root, name) for root, _dirs, names in os.walk(str(cache_dir)) for name in names]
-    assert files, 'no cache file under %s' % cache_dir
-    contents = []
-    for path in files:
-        with open(path) as cache_file:
-            contents.append(cache_file.read())
+    contents = harness.files_text(cache_dir)
     assert any('ACME-DC01' in text for text in contents)
     assert_no_secrets(*contents)
 
@@ -262,8 +225,8 @@ def test_cache_second_run_makes_no_call(emulator, ansible_runner, tmp_path, asse
 def test_wrong_secret_fails_with_a_clear_message(emulator, ansible_runner, tmp_path, assert_no_secrets):
     wrong = 'wrong-wfbss-secret-5d1e+/='
     config = write_config(tmp_path / 'estate.wfbss.yml', url=emulator.url)
-    failed = run_inventory(ansible_runner, config, '--list', '-vvvv',
-                           extra_env=dict(UNPARSED_FAILED, WFBSS_SECRET_KEY=wrong))
+    failed = harness.run_inventory(ansible_runner, config, '--list', '-vvvv',
+                                   extra_env=dict(UNPARSED_FAILED, WFBSS_SECRET_KEY=wrong))
     assert_failed_without_hosts(failed, 'HTTP 401 AuthenticationFailureSignature to GET customers',
                                 'check secret_key')
     assert call_counts(emulator) == {'customers': 1}  # a 401 is not retried, and nothing is listed past it
@@ -271,28 +234,28 @@ def test_wrong_secret_fails_with_a_clear_message(emulator, ansible_runner, tmp_p
     assert_no_secrets(failed.stdout, failed.stderr)
 
     # Without unparsed_is_failed, Ansible warns with the same reason and goes on without these hosts.
-    warned = run_inventory(ansible_runner, config, '--list', extra_env={'WFBSS_SECRET_KEY': wrong})
-    assert hostvars(listing(warned)) == {}
-    assert '[WARNING]' in warned.stderr and 'check secret_key' in flat(warned.stderr), warned.stderr
+    warned = harness.run_inventory(ansible_runner, config, '--list', extra_env={'WFBSS_SECRET_KEY': wrong})
+    assert hostvars(harness.inventory_listing(warned)) == {}
+    assert '[WARNING]' in warned.stderr and 'check secret_key' in harness.flat(warned.stderr), warned.stderr
 
 
 def test_server_errors_fail_the_whole_source(emulator, ansible_runner, tmp_path, assert_no_secrets):
     config = write_config(tmp_path / 'estate.wfbss.yml', url=emulator.url, retries=1)
     emulator.control('POST', 'faults', {'api': 'wfbss', 'service': 'customers/groups', 'kind': 'status',
                                         'status': 503, 'count': 0})
-    failed = run_inventory(ansible_runner, config, '--list', extra_env=UNPARSED_FAILED)
+    failed = harness.run_inventory(ansible_runner, config, '--list', extra_env=UNPARSED_FAILED)
     assert_failed_without_hosts(failed, 'HTTP 503', 'GET customers/groups')
     groups = [call for call in wfbss_calls(emulator) if call['service'] == 'customers/groups']
     assert groups and all(call['status'] == 503 and call['fault'] == 'status' for call in groups)
     per_batch = Counter(call['params']['cids'] for call in groups)
     assert max(per_batch.values()) == 2, per_batch  # the first attempt and one retry
-    assert 'retrying in' in flat(failed.stderr)  # the retries are shown as warnings
+    assert 'retrying in' in harness.flat(failed.stderr)  # the retries are shown as warnings
 
     # A 500 on the second page of customers/computers: the first batch spans two pages.
     emulator.reset()
     emulator.control('POST', 'faults', {'api': 'wfbss', 'service': 'customers/computers', 'kind': 'status',
                                         'status': 500, 'count': 0})
-    failed = run_inventory(ansible_runner, config, '--list', extra_env=UNPARSED_FAILED)
+    failed = harness.run_inventory(ansible_runner, config, '--list', extra_env=UNPARSED_FAILED)
     assert_failed_without_hosts(failed, 'HTTP 500', 'GET customers/computers')
     assert 'customers/groups' not in call_counts(emulator)
     assert_no_secrets(failed.stdout, failed.stderr)
@@ -302,9 +265,9 @@ def test_environment_variables_alone(emulator, ansible_runner, tmp_path, assert_
     """A file with nothing but the plugin's name: url and the key pair from WFBSS_URL, WFBSS_ACCESS_TOKEN and
     WFBSS_SECRET_KEY; an empty WFBSS_API_VERSION or WFBSS_VALIDATE_CERTS counts as not set (as AWX renders them)."""
     config = write_config(tmp_path / 'wfbss.yaml')
-    run = run_inventory(ansible_runner, config, '--list', '-vvvv',
-                        extra_env={'WFBSS_API_VERSION': '', 'WFBSS_VALIDATE_CERTS': '', 'WFBSS_USER_AGENT': ''})
-    assert hostvars(listing(run)) == expected_hosts(seeded_computers(emulator))
+    run = harness.run_inventory(ansible_runner, config, '--list', '-vvvv',
+                                extra_env={'WFBSS_API_VERSION': '', 'WFBSS_VALIDATE_CERTS': '', 'WFBSS_USER_AGENT': ''})
+    assert hostvars(harness.inventory_listing(run)) == expected_hosts(seeded_computers(emulator))
     assert call_counts(emulator) == WHOLE_WALK
     assert_no_secrets(run.stdout, run.stderr)
 
@@ -313,8 +276,7 @@ def test_playbook_driven_by_the_inventory(emulator, ansible_runner, tmp_path, as
     """wfbss_scan from the host variables: each Acme Corp server's customer id and group id, with no id kept by
     hand."""
     playbook_path = harness.ansible_executable('ansible-playbook')
-    python = os.path.join(os.path.dirname(playbook_path), 'python')
-    python = python if os.path.exists(python) else sys.executable
+    python = harness.controller_python()
     config = write_config(tmp_path / 'estate.wfbss.yml', url=emulator.url, customers=['Acme Corp'],
                           compose={'ansible_connection': "'local'", 'ansible_python_interpreter': repr(str(python))})
     playbook = tmp_path / 'scan_servers.yml'

@@ -24,9 +24,6 @@ import yaml
 
 from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.inventory.data import InventoryData
-from ansible.parsing.dataloader import DataLoader
-from ansible.plugins.loader import inventory_loader
-from ansible.template import Templar
 
 from ansible_collections.msp.antivirus.plugins.inventory import nsight as nsight_inventory
 from ansible_collections.msp.antivirus.plugins.plugin_utils import walk_progress
@@ -36,6 +33,7 @@ from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
     InvalidOptionError,
     NsightApiError,
 )
+from ansible_collections.msp.antivirus.tests.unit.helpers.inventory_plugin import loaded_inventory_plugin
 
 API_KEY = "unit-inventory-Key-3e9f27c1"
 
@@ -162,13 +160,7 @@ class FakeClient:
 
 @pytest.fixture
 def plugin():
-    """The plugin, with the InventoryData and Templar a parse works on (as servicenow.itsm's tests build it)."""
-    loaded = inventory_loader.get("msp.antivirus.nsight")
-    assert loaded is not None, "msp.antivirus.nsight is not found by the inventory loader"
-    loaded.loader = DataLoader()
-    loaded.inventory = InventoryData()
-    loaded.templar = Templar(loader=loaded.loader)
-    return loaded
+    return loaded_inventory_plugin("msp.antivirus.nsight")
 
 
 @pytest.fixture

@@ -21,9 +21,6 @@ import yaml
 
 from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.inventory.data import InventoryData
-from ansible.parsing.dataloader import DataLoader
-from ansible.plugins.loader import inventory_loader
-from ansible.template import Templar
 
 from ansible_collections.msp.antivirus.plugins.inventory import wfbss as wfbss_inventory
 from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
@@ -32,6 +29,7 @@ from ansible_collections.msp.antivirus.plugins.module_utils.errors import (
     WfbssApiError,
 )
 from ansible_collections.msp.antivirus.plugins.plugin_utils import device_inventory
+from ansible_collections.msp.antivirus.tests.unit.helpers.inventory_plugin import loaded_inventory_plugin
 
 ACCESS_TOKEN = "8be8f9e2-c82d-454b-90e3-744a6e74f664"
 SECRET_KEY = "unit-wfbss-Secret+/=3e9f27c1"
@@ -127,12 +125,7 @@ class FakeClient:
 
 @pytest.fixture
 def plugin():
-    loaded = inventory_loader.get("msp.antivirus.wfbss")
-    assert loaded is not None, "msp.antivirus.wfbss is not found by the inventory loader"
-    loaded.loader = DataLoader()
-    loaded.inventory = InventoryData()
-    loaded.templar = Templar(loader=loaded.loader)
-    return loaded
+    return loaded_inventory_plugin("msp.antivirus.wfbss")
 
 
 @pytest.fixture
