@@ -222,10 +222,7 @@ class WfbssClient:
         entries (``id``, ``eid``, ``total``, ``computers[]``), one per customer, as the service gave them.
 
         The pages count devices, so one customer's computers may span two pages: its entries are merged."""
-        answers = self._pages("customers/computers", {"cids": ",".join(cids)}, "devices",
-                              lambda customers: sum(len(customer["computers"]) for customer in customers),
-                              rows_key="computers")
-        return merged_customers(answers, "computers")
+        return self._computer_pages("customers/computers", {"cids": ",".join(cids)})
 
     def livestatus(self, cids, begin_time=None):
         """GET customers/livestatus for at most 10 cids (only the live status updated after ``begin_time``, Unix
@@ -248,10 +245,15 @@ class WfbssClient:
         for name, values in (("ccids", ccids), ("fields", fields), ("extra_fields", extra_fields)):
             if values:
                 params[name] = ",".join(values)
-        answers = self._pages("components", params, "devices",
+        return [row for customer in self._computer_pages("components", params) for row in customer["computers"]]
+
+    def _computer_pages(self, path, params):
+        """The ``customers[]`` entries of every page of a listing of devices (``customers[].computers[]``, paged
+        by device), one per customer, its computers joined across pages."""
+        answers = self._pages(path, params, "devices",
                               lambda customers: sum(len(customer["computers"]) for customer in customers),
                               rows_key="computers")
-        return [row for customer in merged_customers(answers, "computers") for row in customer["computers"]]
+        return merged_customers(answers, "computers")
 
     def _pages(self, path, params, row_name, count_rows, rows_key=None):
         """The answers of GET ``path`` for pages 1, 2... until the listing ends, each checked for the documented
